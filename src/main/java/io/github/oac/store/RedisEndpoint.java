@@ -1,0 +1,38 @@
+package io.github.oac.store;
+
+import java.io.IOException;
+
+/** Where Redis is: the configured REDIS_URL, or an embedded server this process owns. */
+public final class RedisEndpoint implements AutoCloseable {
+
+    private final String url;
+    private final EmbeddedRedis embedded;
+
+    private RedisEndpoint(String url, EmbeddedRedis embedded) {
+        this.url = url;
+        this.embedded = embedded;
+    }
+
+    static RedisEndpoint external(String url) {
+        return new RedisEndpoint(url, null);
+    }
+
+    static RedisEndpoint embedded(EmbeddedRedis server) {
+        return new RedisEndpoint(server.url(), server);
+    }
+
+    public String url() {
+        return url;
+    }
+
+    public boolean isEmbedded() {
+        return embedded != null;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (embedded != null) {
+            embedded.close();
+        }
+    }
+}

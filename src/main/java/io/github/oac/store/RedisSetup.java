@@ -1,0 +1,76 @@
+package io.github.oac.store;
+
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+
+import org.apache.camel.component.redis.processor.idempotent.SpringRedisStringIdempotentRepository;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.jedis.JedisClientConfiguration;
+import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+import io.github.oac.config.ChatProperties;
+
+/**
+ * One way to Redis: REDIS_URL when set, else an embedded server. Both go through the same URL parsing and the same
+ * Jedis factory, so tests exercise the production code path.
+ */
+@Configuration(proxyBeanMethods = false)
+public class RedisSetup {
+
+    /** REDIS_URL, or the URL of an embedded server started for this context (and stopped with it). */
+    @Bean(destroyMethod = "close")
+    RedisEndpoint redisEndpoint(ChatProperties properties) {
+        String url = properties.redis().url();
+        return blank(url) ? RedisEndpoint.embedded(EmbeddedRedis.start()) : RedisEndpoint.external(url);
+    }
+
+    @Bean
+    JedisConnectionFactory redisConnectionFactory(ChatProperties properties, RedisEndpoint endpoint) {
+        URI uri = URI.create(endpoint.url());
+        RedisStandaloneConfiguration server = new RedisStandaloneConfiguration(uri.getHost(),
+                uri.getPort() > 0 ? uri.getPort() : 6379);
+        if (uri.getRawUserInfo() != null) {
+            String[] userInfo = uri.getRawUserInfo().split(":", 2);
+            if (userInfo.length == 2) {
+                if (!userInfo[0].isEmpty()) {
+                    server.setUsername(decode(userInfo[0]));
+                }
+                server.setPassword(decode(userInfo[1]));
+            } else {
+                server.setPassword(decode(userInfo[0]));
+            }
+        }
+        String path = uri.getPath();
+        if (path != null && path.length() > 1) {
+            server.setDatabase(Integer.parseInt(path.substring(1)));
+        }
+        // Short timeouts: with Redis down the callback must fail fast rather than hold WeChat's 5 s window.
+        JedisClientConfiguration.JedisClientConfigurationBuilder client = JedisClientConfiguration.builder()
+                .connectTimeout(properties.redis().timeout())
+                .readTimeout(properties.redis().timeout());
+        if ("rediss".equalsIgnoreCase(uri.getScheme())) {
+            client.useSsl();
+        }
+        return new JedisConnectionFactory(server, client.build());
+    }
+
+    /** WeChat retries a callback up to 3 times in ~15 s; the key outlives that window (chat.callback.dedup-ttl). */
+    @Bean
+    SpringRedisStringIdempotentRepository wechatDedup(StringRedisTemplate redis, ChatProperties properties) {
+        var repository = new SpringRedisStringIdempotentRepository(redis, properties.redis().keyPrefix() + "dedup");
+        repository.setExpiry(properties.callback().dedupTtl().toSeconds());
+        return repository;
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,50 @@
+package io.github.oac.wechat;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+
+import org.springframework.stereotype.Component;
+
+import io.github.oac.config.ChatProperties;
+
+/**
+ * WeChat's callback signature: SHA-1 over the sorted, concatenated values (token, timestamp, nonce[, Encrypt]).
+ * Called from the callback routes as {@code wechatSignature}.
+ */
+@Component("wechatSignature")
+public class WechatSignature {
+
+    private final String token;
+
+    public WechatSignature(ChatProperties properties) {
+        this.token = properties.wechat().token();
+    }
+
+    /** Throws {@link ForgedCallbackException} unless {@code signature} is the signature of timestamp and nonce. */
+    public void requireValid(String signature, String timestamp, String nonce) {
+        if (signature == null || timestamp == null || nonce == null
+                || !constantTimeEquals(sign(token, timestamp, nonce), signature)) {
+            throw new ForgedCallbackException();
+        }
+    }
+
+    public static String sign(String... parts) {
+        String[] sorted = parts.clone();
+        Arrays.sort(sorted);
+        try {
+            MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+            return HexFormat.of().formatHex(sha1.digest(String.join("", sorted).getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is part of every JDK", e);
+        }
+    }
+
+    // Constant time, so response timing does not reveal how much of a forged signature was right.
+    private static boolean constantTimeEquals(String expected, String actual) {
+        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
+                actual.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
+    }
+}
