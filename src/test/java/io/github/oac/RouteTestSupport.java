@@ -1,0 +1,199 @@
+package io.github.oac;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+
+import io.github.oac.wechat.WechatSignature;
+
+/**
+ * The whole service on a random port, with the real YAML routes and a real (embedded) Redis. Only what lies outside
+ * the project is stubbed: WeChat's API and the model server, both served by one WireMock on a random port.
+ * Every test class shares this configuration, so Spring starts the context once.
+ */
+@CamelSpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "chat.wechat.token=" + RouteTestSupport.TOKEN,
+        "chat.wechat.app-id=" + RouteTestSupport.APP_ID,
+        "chat.wechat.app-secret=" + RouteTestSupport.APP_SECRET,
+        "chat.openai.api-key=" + RouteTestSupport.API_KEY,
+        "chat.openai.model=test-model",
+        "chat.openai.timeout=3000",
+        "chat.wechat.timeout=3000",
+        "chat.redelivery.openai.maximum-redeliveries=2",
+        "chat.redelivery.openai.redelivery-delay=20",
+        "chat.redelivery.openai.maximum-redelivery-delay=2000",
+        "chat.redelivery.wechat.maximum-redeliveries=2",
+        "chat.redelivery.wechat.redelivery-delay=20",
+        "chat.redelivery.wechat.maximum-redelivery-delay=2000",
+})
+public abstract class RouteTestSupport {
+
+    public static final String TOKEN = "pamtest";
+    public static final String APP_ID = "wxb11529c136998cb6";
+    public static final String APP_SECRET = "test-app-secret-never-logged";
+    public static final String API_KEY = "sk-test-key-never-logged";
+    public static final String ACCESS_TOKEN = "ACCESS_TOKEN_1";
+
+    public static final String COMPLETIONS = "/v1/chat/completions";
+    public static final String SEND = "/cgi-bin/message/custom/send";
+    public static final String STABLE_TOKEN = "/cgi-bin/stable_token";
+
+    protected static final WireMockServer stubs = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+
+    static {
+        stubs.start();
+    }
+
+    @DynamicPropertySource
+    static void stubbedServers(DynamicPropertyRegistry registry) {
+        registry.add("chat.openai.base-url", () -> stubs.baseUrl() + "/v1");
+        registry.add("chat.wechat.api-base-url", stubs::baseUrl);
+    }
+
+    @Autowired
+    protected TestRestTemplate http;
+    @Autowired
+    protected CamelContext camel;
+    @Autowired
+    protected StringRedisTemplate redis;
+    @Autowired
+    protected ObjectMapper json;
+
+    @BeforeEach
+    void resetStubsAndRedis() {
+        stubs.resetAll();
+        redis.execute((org.springframework.data.redis.core.RedisCallback<Object>) c -> {
+            c.serverCommands().flushDb();
+            return null;
+        });
+        stubTokenEndpoint(ACCESS_TOKEN);
+        stubs.stubFor(post(urlPathEqualTo(SEND)).willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")));
+    }
+
+    // ---- WeChat side ----
+
+    protected static String newOpenid() {
+        return "o" + UUID.randomUUID().toString().replace("-", "").substring(0, 27);
+    }
+
+    protected static String newMsgId() {
+        // 64-bit ids as WeChat sends them, above 2^53 on purpose
+        return Long.toString(7_000_000_000_000_000_000L + ThreadLocalRandom.current().nextLong(1_000_000_000_000_000L));
+    }
+
+    protected static String textMessage(String openid, String msgId, String content) {
+        return "<xml><ToUserName><![CDATA[gh_test]]></ToUserName>"
+                + "<FromUserName><![CDATA[" + openid + "]]></FromUserName>"
+                + "<CreateTime>" + (System.currentTimeMillis() / 1000) + "</CreateTime>"
+                + "<MsgType><![CDATA[text]]></MsgType>"
+                + "<Content><![CDATA[" + content + "]]></Content>"
+                + "<MsgId>" + msgId + "</MsgId></xml>";
+    }
+
+    /** POSTs a callback signed as WeChat signs it. */
+    protected ResponseEntity<String> postCallback(String xml) {
+        String timestamp = Long.toString(System.currentTimeMillis() / 1000);
+        String nonce = Integer.toString(ThreadLocalRandom.current().nextInt(1_000_000_000));
+        return postCallback(xml, WechatSignature.sign(TOKEN, timestamp, nonce), timestamp, nonce);
+    }
+
+    protected ResponseEntity<String> postCallback(String xml, String signature, String timestamp, String nonce) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.TEXT_XML);
+        String url = "/wechat?signature=" + signature + "&timestamp=" + timestamp + "&nonce=" + nonce
+                + "&openid=ignored";
+        return http.postForEntity(url, new HttpEntity<>(xml, headers), String.class);
+    }
+
+    // ---- stubs ----
+
+    protected static void stubTokenEndpoint(String accessToken) {
+        stubs.stubFor(post(urlPathEqualTo(STABLE_TOKEN))
+                .willReturn(okJson("{\"access_token\":\"" + accessToken + "\",\"expires_in\":7200}")));
+    }
+
+    protected static void stubModelAnswer(String answer) {
+        stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).willReturn(okJson(completion(answer))));
+    }
+
+    protected static String completion(String answer) {
+        return "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
+                + "\"message\":{\"role\":\"assistant\",\"content\":" + quote(answer) + "},\"finish_reason\":\"stop\"}]}";
+    }
+
+    protected static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder status(int status) {
+        return aResponse().withStatus(status).withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":{\"message\":\"stubbed " + status + "\"}}");
+    }
+
+    // ---- what the stubs saw ----
+
+    protected static List<LoggedRequest> sendsTo(String openid) {
+        return stubs.findAll(postRequestedFor(urlPathEqualTo(SEND))
+                .withRequestBody(matchingJsonPath("$.touser", equalTo(openid))));
+    }
+
+    /** Model requests whose last message is the follower's {@code content}. */
+    protected static List<LoggedRequest> modelCallsAsking(String content) {
+        return stubs.findAll(postRequestedFor(urlPathEqualTo(COMPLETIONS))).stream()
+                .filter(request -> {
+                    try {
+                        JsonNode messages = new ObjectMapper().readTree(request.getBodyAsString()).path("messages");
+                        return content.equals(messages.path(messages.size() - 1).path("content").asText());
+                    } catch (Exception e) {
+                        return false;
+                    }
+                })
+                .toList();
+    }
+
+    protected JsonNode bodyOf(LoggedRequest request) throws Exception {
+        return json.readTree(request.getBodyAsString());
+    }
+
+    /** Polls with a deadline: the SEDA side is asynchronous by design. */
+    protected static <T> T await(Supplier<T> probe, java.util.function.Predicate<T> done) {
+        return Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20))
+                .until(probe::get, done::test);
+    }
+
+    private static String quote(String s) {
+        try {
+            return new ObjectMapper().writeValueAsString(s);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
