@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# Build: docker build -t officialaccount-chatgpt .
+# Run:   docker run -p 8080:8080 -e WECHAT_TOKEN=... -e WECHAT_APP_ID=... -e WECHAT_APP_SECRET=... \
+#          -e OPENAI_API_KEY=... -e REDIS_URL=redis://redis:6379/0 officialaccount-chatgpt
+# Edited routes: mount a folder over /app/routes (-v $PWD/routes:/app/routes:ro).
+
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY pom.xml .
+RUN mvn -B -q dependency:go-offline
+COPY src src
+COPY routes routes
+RUN mvn -B -q package -DskipTests
+
+FROM eclipse-temurin:17-jre
+RUN groupadd --system oac && useradd --system --gid oac --home-dir /app --shell /usr/sbin/nologin oac \
+    && apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /src/target/officialaccount-chatgpt.jar app.jar
+COPY routes routes
+RUN chown -R oac:oac /app
+USER oac
+ENV SERVER_PORT=8080 \
+    CHAT_ROUTES=file:/app/routes/*.camel.yaml \
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD curl -fsS http://localhost:${SERVER_PORT}/actuator/health || exit 1
+# exec form: the JVM is PID 1 and gets SIGTERM, so in-flight answers finish (graceful shutdown)
+ENTRYPOINT ["java", "-jar", "/app/app.jar"]
