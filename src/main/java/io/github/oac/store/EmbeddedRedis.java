@@ -52,9 +52,14 @@ public final class EmbeddedRedis implements AutoCloseable {
         return port;
     }
 
+    /** Stops the server; {@link #restart()} brings it back on the same port (outage drills). */
     @Override
     public void close() throws IOException {
         server.stop();
+    }
+
+    public void restart() throws IOException {
+        server.start();
     }
 
     private static int freePort() throws IOException {

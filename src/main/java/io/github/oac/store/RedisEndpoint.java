@@ -25,8 +25,9 @@ public final class RedisEndpoint implements AutoCloseable {
         return url;
     }
 
-    public boolean isEmbedded() {
-        return embedded != null;
+    /** The embedded server, when this process runs one (tests stop and restart it to simulate an outage). */
+    public java.util.Optional<EmbeddedRedis> embedded() {
+        return java.util.Optional.ofNullable(embedded);
     }
 
     @Override
