@@ -24,8 +24,7 @@ class CallbackFlowTest extends RouteTestSupport {
 
     @Test
     void serverVerificationEchoesEchostrForAGoodSignature() {
-        // WeChat's published example: token AAAAA is ours only in this request's signature, so sign with ours
-        String timestamp = "1714036504";
+        String timestamp = Long.toString(System.currentTimeMillis() / 1000);
         String nonce = "1514711492";
         String signature = WechatSignature.sign(TOKEN, timestamp, nonce);
 

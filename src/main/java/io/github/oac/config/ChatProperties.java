@@ -1,6 +1,9 @@
 package io.github.oac.config;
 
 import java.time.Duration;
+import java.util.Map;
+
+import org.springframework.util.unit.DataSize;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -18,19 +21,20 @@ public record ChatProperties(
         Redelivery redelivery,
         Replies replies) {
 
-    public record Wechat(String token, String appId, String appSecret, String apiBaseUrl,
-                         Duration connectTimeout, Duration timeout, Duration tokenRefreshMargin) {
+    public record Wechat(String token, String appId, String appSecret, String encodingAesKey,
+                         String encodingAesKeyPrevious, String apiBaseUrl, Duration connectTimeout, Duration timeout,
+                         Duration tokenRefreshMargin) {
     }
 
     public record Openai(String apiKey, String baseUrl, String model, double temperature, int maxTokens,
-                         Duration connectTimeout, Duration timeout) {
+                         int maxQuestionChars, Duration connectTimeout, Duration timeout) {
     }
 
     /** Empty url: an embedded Redis server is started on a free loopback port. */
     public record Redis(String url, Duration timeout, String keyPrefix) {
     }
 
-    public record Callback(Duration dedupTtl) {
+    public record Callback(Duration dedupTtl, Duration timestampWindow, DataSize maxBodySize) {
     }
 
     public record Queue(int size, int consumers) {
@@ -43,6 +47,12 @@ public record ChatProperties(
                          long maximumRedeliveryDelay) {
     }
 
-    public record Replies(String apology) {
+    /** What the service says on its own, and the fixed answers to menu clicks (EventKey → text). */
+    public record Replies(String apology, String welcome, String voiceUnrecognised, String unsupported,
+                          String questionTruncated, int passiveMaxBytes, Map<String, String> click) {
+
+        public Replies {
+            click = click == null ? Map.of() : Map.copyOf(click);
+        }
     }
 }

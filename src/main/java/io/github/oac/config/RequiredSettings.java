@@ -16,6 +16,10 @@ class RequiredSettings implements EnvironmentPostProcessor, Ordered {
 
     private static final Map<String, String> REQUIRED = new LinkedHashMap<>();
 
+    private static final Map<String, String> AES_KEYS = Map.of(
+            "chat.wechat.encoding-aes-key", "WECHAT_ENCODING_AES_KEY",
+            "chat.wechat.encoding-aes-key-previous", "WECHAT_ENCODING_AES_KEY_PREVIOUS");
+
     static {
         REQUIRED.put("chat.wechat.token", "WECHAT_TOKEN");
         REQUIRED.put("chat.wechat.app-id", "WECHAT_APP_ID");
@@ -29,6 +33,13 @@ class RequiredSettings implements EnvironmentPostProcessor, Ordered {
             String value = environment.getProperty(property);
             if (value == null || value.isBlank()) {
                 throw new MissingSettingException(envName, property);
+            }
+        });
+        AES_KEYS.forEach((property, envName) -> {
+            String value = environment.getProperty(property, "").trim();
+            if (!value.isEmpty() && !value.matches("[A-Za-z0-9]{43}")) {
+                throw new MissingSettingException(envName, property,
+                        "must be the 43-character EncodingAESKey from the WeChat console");
             }
         });
     }

@@ -4,6 +4,10 @@ package io.github.oac.wechat;
 public class ForgedCallbackException extends RuntimeException {
 
     public ForgedCallbackException() {
-        super("callback signature does not verify", null, false, false);
+        this("callback signature does not verify");
+    }
+
+    protected ForgedCallbackException(String reason) {
+        super(reason, null, false, false);
     }
 }

@@ -17,7 +17,8 @@ public record InboundMessage(
         @JsonProperty("Content") String content,
         @JsonProperty("Event") String event,
         @JsonProperty("EventKey") String eventKey,
-        @JsonProperty("Recognition") String recognition) {
+        @JsonProperty("Recognition") String recognition,
+        @JsonProperty("Encrypt") String encrypt) {
 
     /** Identity everywhere (dedup, logs): MsgId, or FromUserName+CreateTime for events, which carry none. */
     public String key() {
@@ -29,9 +30,23 @@ public record InboundMessage(
         return hasText(fromUserName) && hasText(msgType) && hasText(createTime);
     }
 
-    /** A text with something in it: the only kind that goes to the model (other types come with the protocol issue). */
-    public boolean isQuestion() {
-        return "text".equals(msgType) && hasText(content);
+    /**
+     * What the follower asks the model: a text's Content, or the Recognition WeChat made of a voice message. Null
+     * when there is nothing to ask (an empty text, an unrecognised voice, any other type or an event).
+     */
+    public String question() {
+        if ("text".equals(msgType) && hasText(content)) {
+            return content;
+        }
+        if ("voice".equals(msgType) && hasText(recognition)) {
+            return recognition;
+        }
+        return null;
+    }
+
+    /** Event names differ in case (subscribe, SCAN, CLICK): compared ignoring it. */
+    public boolean isEvent(String name) {
+        return "event".equals(msgType) && name.equalsIgnoreCase(event == null ? "" : event.trim());
     }
 
     private static boolean hasText(String s) {

@@ -61,7 +61,7 @@ public final class WechatCrypto {
     }
 
     /**
-     * The message inside {@code encrypted}. Throws {@link UndecryptableException} for broken base64, a length that
+     * The message inside {@code encrypted}. Throws {@link UndecryptableCallbackException} for broken base64, a length that
      * is not whole blocks, bad padding, an impossible message length, or another account's AppID.
      */
     public String decrypt(String encrypted) {
@@ -69,10 +69,10 @@ public final class WechatCrypto {
         try {
             cipherText = Base64.getDecoder().decode(encrypted.strip());
         } catch (IllegalArgumentException e) {
-            throw new UndecryptableException("Encrypt is not base64");
+            throw new UndecryptableCallbackException("Encrypt is not base64");
         }
         if (cipherText.length == 0 || cipherText.length % 16 != 0) {
-            throw new UndecryptableException("Encrypt is not whole AES blocks");
+            throw new UndecryptableCallbackException("Encrypt is not whole AES blocks");
         }
         byte[] plain;
         try {
@@ -80,36 +80,29 @@ public final class WechatCrypto {
             cipher.init(Cipher.DECRYPT_MODE, key, iv);
             plain = cipher.doFinal(cipherText);
         } catch (GeneralSecurityException e) {
-            throw new UndecryptableException("Encrypt does not decrypt");
+            throw new UndecryptableCallbackException("Encrypt does not decrypt");
         }
         int pad = plain[plain.length - 1] & 0xff;
         if (pad < 1 || pad > BLOCK || pad > plain.length) {
-            throw new UndecryptableException("bad padding");
+            throw new UndecryptableCallbackException("bad padding");
         }
         for (int i = plain.length - pad; i < plain.length; i++) {
             if ((plain[i] & 0xff) != pad) {
-                throw new UndecryptableException("bad padding");
+                throw new UndecryptableCallbackException("bad padding");
             }
         }
         int content = plain.length - pad;
         if (content < 20) {
-            throw new UndecryptableException("too short");
+            throw new UndecryptableCallbackException("too short");
         }
         int length = ByteBuffer.wrap(plain, 16, 4).getInt();
         if (length < 0 || 20 + length > content) {
-            throw new UndecryptableException("bad message length");
+            throw new UndecryptableCallbackException("bad message length");
         }
         byte[] sender = Arrays.copyOfRange(plain, 20 + length, content);
         if (!java.security.MessageDigest.isEqual(sender, appId)) {
-            throw new UndecryptableException("message is for another AppID");
+            throw new UndecryptableCallbackException("message is for another AppID");
         }
         return new String(plain, 20, length, StandardCharsets.UTF_8);
-    }
-
-    /** A ciphertext this key cannot open for this AppID. */
-    public static class UndecryptableException extends RuntimeException {
-        public UndecryptableException(String reason) {
-            super(reason, null, false, false);
-        }
     }
 }

@@ -25,8 +25,25 @@ public class WechatSignature {
 
     /** Throws {@link ForgedCallbackException} unless {@code signature} is the signature of timestamp and nonce. */
     public void requireValid(String signature, String timestamp, String nonce) {
-        if (signature == null || timestamp == null || nonce == null
-                || !constantTimeEquals(sign(token, timestamp, nonce), signature)) {
+        requireSigned(signature, timestamp, nonce);
+    }
+
+    /** The same for an encrypted body: {@code msgSignature} signs timestamp, nonce and the Encrypt value. */
+    public void requireValidEncrypted(String msgSignature, String timestamp, String nonce, String encrypt) {
+        requireSigned(msgSignature, timestamp, nonce, encrypt);
+    }
+
+    /** Signature of values with our token, as WeChat signs and as we sign encrypted replies. */
+    public String signWithToken(String... values) {
+        String[] parts = new String[values.length + 1];
+        parts[0] = token;
+        System.arraycopy(values, 0, parts, 1, values.length);
+        return sign(parts);
+    }
+
+    private void requireSigned(String signature, String... values) {
+        if (signature == null || java.util.Arrays.stream(values).anyMatch(java.util.Objects::isNull)
+                || !constantTimeEquals(signWithToken(values), signature)) {
             throw new ForgedCallbackException();
         }
     }

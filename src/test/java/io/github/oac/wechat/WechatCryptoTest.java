@@ -108,7 +108,7 @@ class WechatCryptoTest {
         WechatCrypto ours = new WechatCrypto(A_KEY, "wx0000000000000000");
 
         assertThatThrownBy(() -> ours.decrypt(A_ENCRYPT))
-                .isInstanceOf(WechatCrypto.UndecryptableException.class).hasMessageContaining("AppID");
+                .isInstanceOf(UndecryptableCallbackException.class).hasMessageContaining("AppID");
     }
 
     @Test
@@ -120,7 +120,7 @@ class WechatCryptoTest {
         for (String broken : new String[] {"not base64 !!!", "", "AAAA", A_ENCRYPT.substring(0, 40),
                 Base64.getEncoder().encodeToString(flipped)}) {
             assertThatThrownBy(() -> crypto.decrypt(broken))
-                    .as(broken).isInstanceOf(WechatCrypto.UndecryptableException.class);
+                    .as(broken).isInstanceOf(UndecryptableCallbackException.class);
         }
     }
 
@@ -128,6 +128,6 @@ class WechatCryptoTest {
     void theWrongKeyCannotOpenIt() {
         WechatCrypto other = new WechatCrypto(B_KEY, A_APPID);
 
-        assertThatThrownBy(() -> other.decrypt(A_ENCRYPT)).isInstanceOf(WechatCrypto.UndecryptableException.class);
+        assertThatThrownBy(() -> other.decrypt(A_ENCRYPT)).isInstanceOf(UndecryptableCallbackException.class);
     }
 }

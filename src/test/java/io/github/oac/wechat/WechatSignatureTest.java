@@ -13,7 +13,7 @@ class WechatSignatureTest {
 
     private static WechatSignature withToken(String token) {
         return new WechatSignature(new ChatProperties(
-                new ChatProperties.Wechat(token, "wx", "secret", "http://x", null, null, null),
+                new ChatProperties.Wechat(token, "wx", "secret", null, null, "http://x", null, null, null),
                 null, null, null, null, null, null));
     }
 
