@@ -57,6 +57,12 @@ import io.github.oac.wechat.WechatSignature;
         "chat.redelivery.wechat.maximum-redeliveries=2",
         "chat.redelivery.wechat.redelivery-delay=20",
         "chat.redelivery.wechat.maximum-redelivery-delay=2000",
+        // the published vector (A) key is current, vector (B)'s is the one being rotated out
+        "chat.wechat.encoding-aes-key=" + RouteTestSupport.AES_KEY,
+        "chat.wechat.encoding-aes-key-previous=" + RouteTestSupport.AES_KEY_PREVIOUS,
+        "chat.callback.max-body-size=256KB",
+        "chat.replies.click.HELP=发文字给我即可提问",
+        "chat.replies.click.LONG=" + RouteTestSupport.LONG_CLICK_REPLY,
 })
 public abstract class RouteTestSupport {
 
@@ -65,6 +71,10 @@ public abstract class RouteTestSupport {
     public static final String APP_SECRET = "test-app-secret-never-logged";
     public static final String API_KEY = "sk-test-key-never-logged";
     public static final String ACCESS_TOKEN = "ACCESS_TOKEN_1";
+    public static final String AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+    public static final String AES_KEY_PREVIOUS = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR";
+    /** 3 + 3 * 1000 bytes of UTF-8, with a CDATA terminator up front. */
+    public static final String LONG_CLICK_REPLY = "]]>" + LongText.THOUSAND_CHANG;
 
     public static final String COMPLETIONS = "/v1/chat/completions";
     public static final String SEND = "/cgi-bin/message/custom/send";
@@ -122,19 +132,38 @@ public abstract class RouteTestSupport {
                 + "<MsgId>" + msgId + "</MsgId></xml>";
     }
 
-    /** POSTs a callback signed as WeChat signs it. */
+    protected static String eventMessage(String openid, String event, String eventKey) {
+        return "<xml><ToUserName><![CDATA[gh_test]]></ToUserName>"
+                + "<FromUserName><![CDATA[" + openid + "]]></FromUserName>"
+                + "<CreateTime>" + (System.currentTimeMillis() / 1000) + "</CreateTime>"
+                + "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[" + event + "]]></Event>"
+                + (eventKey == null ? "" : "<EventKey><![CDATA[" + eventKey + "]]></EventKey>") + "</xml>";
+    }
+
+    protected static String now() {
+        return Long.toString(System.currentTimeMillis() / 1000);
+    }
+
+    protected static String newNonce() {
+        return Integer.toString(ThreadLocalRandom.current().nextInt(1_000_000_000));
+    }
+
+    /** POSTs a callback signed as WeChat signs it, with a fresh timestamp and nonce. */
     protected ResponseEntity<String> postCallback(String xml) {
-        String timestamp = Long.toString(System.currentTimeMillis() / 1000);
-        String nonce = Integer.toString(ThreadLocalRandom.current().nextInt(1_000_000_000));
+        String timestamp = now();
+        String nonce = newNonce();
         return postCallback(xml, WechatSignature.sign(TOKEN, timestamp, nonce), timestamp, nonce);
     }
 
     protected ResponseEntity<String> postCallback(String xml, String signature, String timestamp, String nonce) {
+        return postCallback(xml, "signature=" + signature + "&timestamp=" + timestamp + "&nonce=" + nonce
+                + "&openid=ignored");
+    }
+
+    protected ResponseEntity<String> postCallback(String xml, String query) {
         HttpHeaders headers = new HttpHeaders();
         headers.setContentType(MediaType.TEXT_XML);
-        String url = "/wechat?signature=" + signature + "&timestamp=" + timestamp + "&nonce=" + nonce
-                + "&openid=ignored";
-        return http.postForEntity(url, new HttpEntity<>(xml, headers), String.class);
+        return http.postForEntity("/wechat?" + query, new HttpEntity<>(xml, headers), String.class);
     }
 
     // ---- stubs ----
