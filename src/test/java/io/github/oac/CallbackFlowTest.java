@@ -70,7 +70,9 @@ class CallbackFlowTest extends RouteTestSupport {
         assertThat(asks.get(0).getHeader("Authorization")).isEqualTo("Bearer " + API_KEY);
         JsonNode ask = bodyOf(asks.get(0));
         assertThat(ask.path("model").asText()).isEqualTo("test-model");
-        assertThat(ask.path("messages").get(0).path("role").asText()).isEqualTo("user");
+        JsonNode messages = ask.path("messages");
+        assertThat(messages.get(0).path("role").asText()).isEqualTo("system");
+        assertThat(messages.get(messages.size() - 1).path("role").asText()).isEqualTo("user");
         assertThat(ask.path("max_tokens").asInt()).isPositive();
     }
 

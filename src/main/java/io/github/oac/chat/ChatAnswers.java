@@ -23,9 +23,20 @@ public class ChatAnswers {
             throw new ModelAnswerException("model response is not JSON");
         }
         String text = root == null ? "" : root.path("choices").path(0).path("message").path("content").asText("");
+        text = withoutReasoning(text);
         if (text.isBlank()) {
             throw new ModelAnswerException("model response has no choices[0].message.content");
         }
-        return text.strip();
+        return text;
+    }
+
+    /** Reasoning models (DeepSeek R1, QwQ…) may lead with a <think>…</think> block: the follower sees only the answer. */
+    static String withoutReasoning(String text) {
+        String answer = text.strip();
+        if (answer.startsWith("<think>")) {
+            int end = answer.indexOf("</think>");
+            answer = end < 0 ? "" : answer.substring(end + "</think>".length()).strip();
+        }
+        return answer;
     }
 }

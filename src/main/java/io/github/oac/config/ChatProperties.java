@@ -1,11 +1,13 @@
 package io.github.oac.config;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import org.springframework.util.unit.DataSize;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Name;
 
 /**
  * Every setting of the service, bound from {@code chat.*} (defaults and env-var names live in application.yml).
@@ -19,15 +21,30 @@ public record ChatProperties(
         Callback callback,
         Queue queue,
         Redelivery redelivery,
-        Replies replies) {
+        Replies replies,
+        Memory memory,
+        Commands commands,
+        Delivery delivery,
+        RateLimit rateLimit) {
 
     public record Wechat(String token, String appId, String appSecret, String encodingAesKey,
                          String encodingAesKeyPrevious, String apiBaseUrl, Duration connectTimeout, Duration timeout,
-                         Duration tokenRefreshMargin) {
+                         Duration tokenRefreshMargin, boolean typing) {
     }
 
+    /**
+     * The model server. authHeader "Authorization" sends "Bearer key"; any other name (Azure's "api-key") sends
+     * the key as it is. headers and query are added to every request (provider extras, Azure's api-version).
+     */
     public record Openai(String apiKey, String baseUrl, String model, double temperature, int maxTokens,
-                         int maxQuestionChars, Duration connectTimeout, Duration timeout) {
+                         String systemPrompt, String triggerPrefix, int maxQuestionChars, String authHeader,
+                         Map<String, String> headers, Map<String, String> query, Duration connectTimeout,
+                         Duration timeout) {
+
+        public Openai {
+            headers = headers == null ? Map.of() : Map.copyOf(headers);
+            query = query == null ? Map.of() : Map.copyOf(query);
+        }
     }
 
     /** Empty url: an embedded Redis server is started on a free loopback port. */
@@ -37,7 +54,27 @@ public record ChatProperties(
     public record Callback(Duration dedupTtl, Duration timestampWindow, DataSize maxBodySize) {
     }
 
-    public record Queue(int size, int consumers) {
+    public record Queue(int size, int consumers, Duration leaseTtl) {
+    }
+
+    /** Conversation memory per follower: whole exchanges, bounded by count and characters, idle expiry. */
+    public record Memory(int maxTurns, int maxChars, Duration idleTimeout) {
+    }
+
+    /** Exact texts (trimmed, case ignored) that are commands rather than questions. */
+    public record Commands(List<String> reset, @Name("continue") List<String> continueReading) {
+
+        public Commands {
+            reset = reset == null ? List.of() : List.copyOf(reset);
+            continueReading = continueReading == null ? List.of() : List.copyOf(continueReading);
+        }
+    }
+
+    /** Customer-service messages: bytes per message, messages per follower message, how long a rest is kept. */
+    public record Delivery(int maxBytes, int maxMessages, Duration pendingTtl) {
+    }
+
+    public record RateLimit(int perMinute) {
     }
 
     public record Redelivery(Policy openai, Policy wechat) {
@@ -49,7 +86,8 @@ public record ChatProperties(
 
     /** What the service says on its own, and the fixed answers to menu clicks (EventKey → text). */
     public record Replies(String apology, String welcome, String voiceUnrecognised, String unsupported,
-                          String questionTruncated, int passiveMaxBytes, Map<String, String> click) {
+                          String questionTruncated, String resetDone, String nothingPending, String continueHint,
+                          String rateLimited, int passiveMaxBytes, Map<String, String> click) {
 
         public Replies {
             click = click == null ? Map.of() : Map.copyOf(click);

@@ -1,5 +1,6 @@
 package io.github.oac.wechat;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
@@ -26,6 +27,7 @@ public record InboundMessage(
     }
 
     /** Carries what every message and event has; anything less is refused with 400. */
+    @JsonIgnore
     public boolean isComplete() {
         return hasText(fromUserName) && hasText(msgType) && hasText(createTime);
     }

@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 import io.github.oac.config.ChatProperties;
@@ -19,8 +20,13 @@ public class WechatSignature {
 
     private final String token;
 
+    @Autowired
     public WechatSignature(ChatProperties properties) {
-        this.token = properties.wechat().token();
+        this(properties.wechat().token());
+    }
+
+    WechatSignature(String token) {
+        this.token = token;
     }
 
     /** Throws {@link ForgedCallbackException} unless {@code signature} is the signature of timestamp and nonce. */

@@ -6,15 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
-import io.github.oac.config.ChatProperties;
-
 /** WeChat's published examples (wechat-protocol.md section 1). */
 class WechatSignatureTest {
 
     private static WechatSignature withToken(String token) {
-        return new WechatSignature(new ChatProperties(
-                new ChatProperties.Wechat(token, "wx", "secret", null, null, "http://x", null, null, null),
-                null, null, null, null, null, null));
+        return new WechatSignature(token);
     }
 
     @Test

@@ -1,0 +1,64 @@
+package io.github.oac.chat;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.http.base.HttpOperationFailedException;
+import org.springframework.stereotype.Component;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.github.oac.config.ChatProperties;
+
+/**
+ * Says why a model call failed, for the log: the provider's status and its own error message (a wrong key, an
+ * unknown model), never the key itself. Called as {@code modelFailures}.
+ */
+@Component("modelFailures")
+public class ModelFailures {
+
+    private static final int MAX_MESSAGE = 300;
+
+    private final ObjectMapper json;
+    private final String apiKey;
+
+    public ModelFailures(ObjectMapper json, ChatProperties properties) {
+        this.json = json;
+        this.apiKey = properties.openai().apiKey();
+    }
+
+    public String describe(Exchange exchange) {
+        Throwable failure = exchange.getException() != null
+                ? exchange.getException() : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (failure instanceof HttpOperationFailedException http) {
+            return "the model server answered HTTP " + http.getStatusCode() + providerMessage(http.getResponseBody());
+        }
+        return failure == null ? "unknown failure" : masked(failure.getClass().getSimpleName() + ": " + failure.getMessage());
+    }
+
+    private String providerMessage(String body) {
+        if (body == null || body.isBlank()) {
+            return "";
+        }
+        String message;
+        try {
+            JsonNode error = json.readTree(body).path("error");
+            message = error.isTextual() ? error.asText() : error.path("message").asText("");
+            if (message.isEmpty()) {
+                message = body;
+            }
+        } catch (Exception notJson) {
+            message = body; // an HTML page from a proxy, say
+        }
+        message = message.replaceAll("\\s+", " ").strip();
+        return ": " + masked(message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE) + "…" : message);
+    }
+
+    /** Removes the key, and anything shaped like one (providers echo part of a wrong key back). */
+    private String masked(String text) {
+        String result = text;
+        if (apiKey != null && apiKey.length() >= 4) {
+            result = result.replace(apiKey, "***");
+        }
+        return result.replaceAll("sk-[A-Za-z0-9_*\\-]{4,}", "sk-***");
+    }
+}
