@@ -62,6 +62,9 @@ import io.github.oac.wechat.WechatSignature;
         "chat.wechat.encoding-aes-key-previous=" + RouteTestSupport.AES_KEY_PREVIOUS,
         "chat.callback.max-body-size=256KB",
         "chat.replies.click.HELP=发文字给我即可提问",
+        "chat.openai.system-prompt=" + RouteTestSupport.SYSTEM_PROMPT,
+        "chat.openai.headers.X-Provider-Extra=yes",
+        "chat.openai.query.api-version=2024-10-21",
         "chat.replies.click.LONG=" + RouteTestSupport.LONG_CLICK_REPLY,
 })
 public abstract class RouteTestSupport {
@@ -71,6 +74,8 @@ public abstract class RouteTestSupport {
     public static final String APP_SECRET = "test-app-secret-never-logged";
     public static final String API_KEY = "sk-test-key-never-logged";
     public static final String ACCESS_TOKEN = "ACCESS_TOKEN_1";
+    public static final String SYSTEM_PROMPT = "You are a test assistant.";
+    public static final String TYPING = "/cgi-bin/message/custom/typing";
     public static final String AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
     public static final String AES_KEY_PREVIOUS = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR";
     /** 3 + 3 * 1000 bytes of UTF-8, with a CDATA terminator up front. */
@@ -110,6 +115,21 @@ public abstract class RouteTestSupport {
         });
         stubTokenEndpoint(ACCESS_TOKEN);
         stubs.stubFor(post(urlPathEqualTo(SEND)).willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")));
+        stubs.stubFor(post(urlPathEqualTo(TYPING)).willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")));
+    }
+
+    /** The texts WeChat received for this follower, in the order they arrived. */
+    protected List<String> textsSentTo(String openid) {
+        return sendsTo(openid).stream()
+                .sorted(java.util.Comparator.comparing(LoggedRequest::getLoggedDate))
+                .map(request -> {
+                    try {
+                        return bodyOf(request).path("text").path("content").asText();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                })
+                .toList();
     }
 
     // ---- WeChat side ----
