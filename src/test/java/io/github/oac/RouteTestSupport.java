@@ -65,6 +65,8 @@ import io.github.oac.wechat.WechatSignature;
         "chat.openai.system-prompt=" + RouteTestSupport.SYSTEM_PROMPT,
         "chat.openai.headers.X-Provider-Extra=yes",
         "chat.openai.query.api-version=2024-10-21",
+        "chat.admin.token=" + RouteTestSupport.ADMIN_TOKEN,
+        "chat.recovery.interval=500",
         "chat.replies.click.LONG=" + RouteTestSupport.LONG_CLICK_REPLY,
 })
 public abstract class RouteTestSupport {
@@ -75,6 +77,7 @@ public abstract class RouteTestSupport {
     public static final String API_KEY = "sk-test-key-never-logged";
     public static final String ACCESS_TOKEN = "ACCESS_TOKEN_1";
     public static final String SYSTEM_PROMPT = "You are a test assistant.";
+    public static final String ADMIN_TOKEN = "admin-test-token";
     public static final String TYPING = "/cgi-bin/message/custom/typing";
     public static final String AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
     public static final String AES_KEY_PREVIOUS = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR";

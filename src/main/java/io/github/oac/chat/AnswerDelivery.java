@@ -11,7 +11,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+
 import io.github.oac.config.ChatProperties;
+import io.github.oac.store.DeadLetters;
+import io.github.oac.store.Progress;
+import io.github.oac.wechat.InboundMessage;
 import io.github.oac.wechat.CustomerServiceText;
 import io.github.oac.wechat.WechatApiException;
 
@@ -38,23 +43,34 @@ public class AnswerDelivery {
     private final String prefix;
     private final AtomicBoolean permissionReported = new AtomicBoolean();
 
-    public AnswerDelivery(StringRedisTemplate redis, ChatProperties properties) {
+    private final Progress progress;
+    private final DeadLetters deadLetters;
+
+    public AnswerDelivery(StringRedisTemplate redis, Progress progress, DeadLetters deadLetters,
+                          ChatProperties properties) {
         this.redis = redis;
+        this.progress = progress;
+        this.deadLetters = deadLetters;
         this.limits = properties.delivery();
         this.hint = properties.replies().continueHint();
         this.nothingPending = properties.replies().nothingPending();
         this.prefix = properties.redis().keyPrefix() + "pending:";
     }
 
-    /** Plans the delivery of the body's text; a new answer replaces whatever was still pending. */
+    /**
+     * Plans the delivery of the body's text, skipping the parts WeChat already accepted in an earlier attempt of
+     * this message's turn. A new answer replaces whatever was still pending.
+     */
     public void plan(Exchange exchange) {
-        exchange.setVariable(DELIVERY, Delivery.of(exchange.getMessage().getBody(String.class), limits, hint));
+        Delivery delivery = Delivery.of(exchange.getMessage().getBody(String.class), limits, hint);
+        delivery.skip(progress.sent(exchange.getVariable("msgKey", String.class)));
+        exchange.setVariable(DELIVERY, delivery);
     }
 
-    /** Plans the next parts of the pending rest (the continue command), or says that nothing is pending. */
-    public void planPending(Exchange exchange) {
-        String pending = redis.opsForValue().getAndDelete(prefix + exchange.getVariable("openid", String.class));
-        exchange.setVariable(DELIVERY, Delivery.of(pending == null ? nothingPending : pending, limits, hint));
+    /** The pending rest of a long answer (the continue command), or the words for nothing pending. */
+    public String takePending(String openid) {
+        String pending = redis.opsForValue().getAndDelete(prefix + openid);
+        return pending == null ? nothingPending : pending;
     }
 
     public boolean hasNext(Exchange exchange) {
@@ -68,14 +84,15 @@ public class AnswerDelivery {
     }
 
     /** Records how the send went (direct:wechat-send leaves a final failure in the variable wechatFailure). */
-    public void sent(Exchange exchange) {
+    public void sent(Exchange exchange) throws JsonProcessingException {
         Delivery delivery = delivery(exchange);
         Exception failure = exchange.getVariable(WECHAT_FAILURE, Exception.class);
+        String msgKey = exchange.getVariable("msgKey", String.class);
         if (failure == null) {
+            progress.sentOne(msgKey);
             delivery.advance();
             return;
         }
-        String msgKey = exchange.getVariable("msgKey", String.class);
         int errcode = failure instanceof WechatApiException api ? api.getErrcode() : Integer.MIN_VALUE;
         if (KEEP_FOR_LATER.contains(errcode)) {
             LOG.warn("WeChat refused part {} of the answer to {} (errcode {}); the rest waits for the continue command",
@@ -89,11 +106,18 @@ public class AnswerDelivery {
             } else {
                 LOG.debug("48001 again for {}", msgKey);
             }
-            delivery.stopDroppingRest();
+            deadLetter(exchange, delivery, failure);
         } else {
-            LOG.error("Answer to {} dropped after part {}: {}", msgKey, delivery.index(), failure.getMessage());
-            delivery.stopDroppingRest();
+            LOG.error("Answer to {} stopped after part {}: {}", msgKey, delivery.index(), failure.getMessage());
+            deadLetter(exchange, delivery, failure);
         }
+    }
+
+    private void deadLetter(Exchange exchange, Delivery delivery, Exception failure) throws JsonProcessingException {
+        String unsent = delivery.unsent();
+        delivery.stopDroppingRest();
+        deadLetters.record(exchange.getVariable("message", InboundMessage.class),
+                "WeChat refused the answer: " + failure.getMessage(), unsent);
     }
 
     /** Keeps what was not sent for the continue command (48 h), or clears what an earlier answer left. */
@@ -167,13 +191,22 @@ public class AnswerDelivery {
             index++;
         }
 
+        void skip(int alreadySent) {
+            index = Math.min(parts.size(), Math.max(0, alreadySent));
+        }
+
         void stopKeepingRest() {
+            rest = unsent();
+            stopped = true;
+        }
+
+        /** What has not gone out: the parts from the current one on, and the rest beyond the budget. */
+        String unsent() {
             List<String> unsent = new ArrayList<>(parts.subList(index, parts.size()));
             if (!rest.isEmpty()) {
                 unsent.add(rest);
             }
-            rest = String.join("\n\n", unsent);
-            stopped = true;
+            return String.join("\n\n", unsent);
         }
 
         void stopDroppingRest() {

@@ -25,7 +25,9 @@ public record ChatProperties(
         Memory memory,
         Commands commands,
         Delivery delivery,
-        RateLimit rateLimit) {
+        RateLimit rateLimit,
+        Recovery recovery,
+        Admin admin) {
 
     public record Wechat(String token, String appId, String appSecret, String encodingAesKey,
                          String encodingAesKeyPrevious, String apiBaseUrl, Duration connectTimeout, Duration timeout,
@@ -77,6 +79,17 @@ public record ChatProperties(
     public record RateLimit(int perMinute) {
     }
 
+    /**
+     * Unfinished work left by a crash or a stop: looked for at start-up and every interval; a message older than
+     * maxAge (WeChat's 48-hour window) or started more than maxAttempts times becomes a dead letter.
+     */
+    public record Recovery(Duration interval, Duration maxAge, int maxAttempts) {
+    }
+
+    /** The /admin endpoints answer only with "Authorization: Bearer <token>"; without a token they do not exist. */
+    public record Admin(String token) {
+    }
+
     public record Redelivery(Policy openai, Policy wechat) {
     }
 
@@ -87,7 +100,7 @@ public record ChatProperties(
     /** What the service says on its own, and the fixed answers to menu clicks (EventKey → text). */
     public record Replies(String apology, String welcome, String voiceUnrecognised, String unsupported,
                           String questionTruncated, String resetDone, String nothingPending, String continueHint,
-                          String rateLimited, int passiveMaxBytes, Map<String, String> click) {
+                          String rateLimited, String busy, int passiveMaxBytes, Map<String, String> click) {
 
         public Replies {
             click = click == null ? Map.of() : Map.copyOf(click);

@@ -24,7 +24,7 @@ import jakarta.annotation.PreDestroy;
 
 /**
  * Each follower's accepted messages, in the order WeChat delivered them: a Redis list {@code oac:inbox:<openid>}.
- * The callback appends; the SEDA side answers a follower's messages one at a time under a lease
+ * The callback appends (see Admission); the SEDA side answers a follower's messages one at a time under a lease
  * ({@code oac:owner:<openid>}, renewed while held), so the second question sees the first exchange and answers go
  * out in order, on one instance or many. A message leaves the list only when its turn is finished.
  * Called as {@code inbox}.
@@ -34,8 +34,6 @@ public class Inbox {
 
     private static final Logger LOG = LoggerFactory.getLogger(Inbox.class);
 
-    private static final RedisScript<Long> ACCEPT = RedisScript.of(
-            "redis.call('RPUSH', KEYS[1], ARGV[1]); redis.call('SADD', KEYS[2], ARGV[2]); return 1", Long.class);
     // The head, if the lease is still ours; else nothing. An empty inbox ends the lease and leaves the active set
     // in the same step, so a message appended meanwhile always finds the lease free.
     private static final RedisScript<String> HEAD_OR_RELEASE = RedisScript.of("""
@@ -46,8 +44,22 @@ public class Inbox {
             """, String.class);
     private static final RedisScript<Long> POP_IF_OWNER = RedisScript.of("""
             if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
-            redis.call('LPOP', KEYS[1]); redis.call('PEXPIRE', KEYS[2], ARGV[2]); return 1
+            redis.call('LPOP', KEYS[1]); redis.call('DEL', KEYS[3]); redis.call('PEXPIRE', KEYS[2], ARGV[2]); return 1
             """, Long.class);
+    // Followers with unanswered messages whom nobody is answering: their owner crashed, stopped, or was never woken.
+    private static final RedisScript<List> ORPHANS = RedisScript.of("""
+            local orphans = {}
+            for _, openid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+              if redis.call('EXISTS', ARGV[1] .. 'owner:' .. openid) == 0 then
+                if redis.call('LLEN', ARGV[1] .. 'inbox:' .. openid) > 0 then
+                  table.insert(orphans, openid)
+                else
+                  redis.call('SREM', KEYS[1], openid)
+                end
+              end
+            end
+            return orphans
+            """, List.class);
     private static final RedisScript<Long> RELEASE_IF_OWNER = RedisScript.of(
             "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", Long.class);
     private static final RedisScript<Long> RENEW_IF_OWNER = RedisScript.of(
@@ -83,12 +95,6 @@ public class Inbox {
         heartbeat.shutdownNow();
     }
 
-    /** Appends an accepted message to its follower's inbox (one Redis round trip). */
-    public void accept(InboundMessage message) throws JsonProcessingException {
-        redis.execute(ACCEPT, List.of(inbox(message.fromUserName()), active), json.writeValueAsString(message),
-                message.fromUserName());
-    }
-
     /** Takes the follower's lease; false when another consumer (here or on another instance) is answering them. */
     public boolean claim(String openid) {
         String token = UUID.randomUUID().toString();
@@ -111,18 +117,25 @@ public class Inbox {
         return json.readValue(head, InboundMessage.class);
     }
 
-    /** The head message's turn is finished: it leaves the inbox. */
-    public void done(String openid) {
+    /** The head message's turn is finished: it leaves the inbox, and its progress record goes with it. */
+    public void done(String openid, String msgKey) {
         String token = held.get(openid);
-        if (token == null || redis.execute(POP_IF_OWNER, List.of(inbox(openid), owner(openid)), token,
-                Long.toString(lease.toMillis())) == 0) {
+        if (token == null || redis.execute(POP_IF_OWNER, List.of(inbox(openid), owner(openid),
+                prefix + "progress:" + msgKey), token, Long.toString(lease.toMillis())) == 0) {
             LOG.warn("Lost the lease on {}'s messages while answering; another consumer continues", openid);
         }
     }
 
+    /** Followers whose inbox holds messages nobody is answering (their lease lapsed): to be woken again. */
+    @SuppressWarnings("unchecked")
+    public List<String> orphans() {
+        List<String> orphans = redis.execute(ORPHANS, List.of(active), prefix);
+        return orphans == null ? List.of() : orphans;
+    }
+
     /**
-     * Answering stopped on an unexpected failure: the lease is given up (the message stays at the head of the inbox
-     * and is answered with the follower's next message).
+     * Answering stopped on an unexpected failure: the lease is given up; the message stays at the head of the inbox
+     * and recovery wakes the follower again (up to chat.recovery.max-attempts starts, then it is a dead letter).
      */
     public void abandon(String openid) {
         String token = held.remove(openid);

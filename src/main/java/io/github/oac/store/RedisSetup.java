@@ -4,13 +4,11 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 
-import org.apache.camel.component.redis.processor.idempotent.SpringRedisStringIdempotentRepository;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisClientConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
-import org.springframework.data.redis.core.StringRedisTemplate;
 
 import io.github.oac.config.ChatProperties;
 
@@ -56,14 +54,6 @@ public class RedisSetup {
             client.useSsl();
         }
         return new JedisConnectionFactory(server, client.build());
-    }
-
-    /** WeChat retries a callback up to 3 times in ~15 s; the key outlives that window (chat.callback.dedup-ttl). */
-    @Bean
-    SpringRedisStringIdempotentRepository wechatDedup(StringRedisTemplate redis, ChatProperties properties) {
-        var repository = new SpringRedisStringIdempotentRepository(redis, properties.redis().keyPrefix() + "dedup");
-        repository.setExpiry(properties.callback().dedupTtl().toSeconds());
-        return repository;
     }
 
     private static boolean blank(String s) {

@@ -3,34 +3,29 @@ package io.github.oac.wechat;
 import java.time.Clock;
 import java.time.Duration;
 
-import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 import io.github.oac.config.ChatProperties;
 
 /**
- * A signed callback is good for one use, and only near the time it was signed. In plaintext mode the signature does
- * not cover the body, so without this a captured URL could carry any body for ever. The record of used
- * (timestamp, nonce, signature) lives in Redis, shared by all instances. Called as {@code replayGuard}.
+ * A signed callback is good only near the time it was signed (and only once: Admission records each signed request
+ * in Redis). In plaintext mode the signature does not cover the body, so without both a captured URL could carry any
+ * body for ever. Called as {@code replayGuard}.
  */
 @Component("replayGuard")
 public class ReplayGuard {
 
-    private final StringRedisTemplate redis;
     private final Duration window;
-    private final String prefix;
     private final Clock clock;
 
     @Autowired
-    public ReplayGuard(StringRedisTemplate redis, ChatProperties properties) {
-        this(redis, properties, Clock.systemUTC());
+    public ReplayGuard(ChatProperties properties) {
+        this(properties.callback().timestampWindow(), Clock.systemUTC());
     }
 
-    ReplayGuard(StringRedisTemplate redis, ChatProperties properties, Clock clock) {
-        this.redis = redis;
-        this.window = properties.callback().timestampWindow();
-        this.prefix = properties.redis().keyPrefix() + "replay:";
+    ReplayGuard(Duration window, Clock clock) {
+        this.window = window;
         this.clock = clock;
     }
 
@@ -47,25 +42,4 @@ public class ReplayGuard {
         }
     }
 
-    /** True when this signed request was seen before; records it otherwise (one SET NX). */
-    public boolean replayed(String timestamp, String nonce, String signature) {
-        Boolean first = redis.opsForValue().setIfAbsent(key(timestamp, nonce, signature), "1", window.multipliedBy(2));
-        return !Boolean.TRUE.equals(first);
-    }
-
-    /** The callback failed (503): let WeChat's retry of this very request through. Best effort. */
-    public void release(String timestamp, String nonce, String signature) {
-        if (timestamp == null || nonce == null || signature == null) {
-            return;
-        }
-        try {
-            redis.delete(key(timestamp, nonce, signature));
-        } catch (RuntimeException redisDown) {
-            // then the marker most likely was never written either
-        }
-    }
-
-    private String key(String timestamp, String nonce, String signature) {
-        return prefix + timestamp + ":" + nonce + ":" + signature;
-    }
 }

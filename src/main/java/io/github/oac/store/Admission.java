@@ -1,0 +1,76 @@
+package io.github.oac.store;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.apache.camel.Exchange;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.stereotype.Component;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.github.oac.chat.Commands;
+import io.github.oac.config.ChatProperties;
+import io.github.oac.wechat.InboundMessage;
+
+/**
+ * Everything the callback asks of Redis, in one round trip and one atomic step: is this signed request a replay, is
+ * the message a duplicate, is the follower over the rate limit, and, for a question, the message appended to the
+ * follower's inbox. Either all of it is recorded or none (Redis unreachable: 503, WeChat retries). Called as
+ * {@code admission}; the answer is one of {@code replay}, {@code duplicate}, {@code limited}, {@code accepted}
+ * (a question now in the inbox) and {@code new} (anything else, answered by the callback itself).
+ */
+@Component("admission")
+public class Admission {
+
+    private static final RedisScript<String> ADMIT = RedisScript.of("""
+            if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 'replay' end
+            if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then return 'duplicate' end
+            if ARGV[3] ~= '1' then return 'new' end
+            local limit = tonumber(ARGV[4])
+            if limit > 0 then
+              local n = redis.call('INCR', KEYS[3])
+              if n == 1 then redis.call('EXPIRE', KEYS[3], 60) end
+              if n > limit then return 'limited' end
+            end
+            redis.call('RPUSH', KEYS[4], ARGV[5])
+            redis.call('SADD', KEYS[5], ARGV[6])
+            return 'accepted'
+            """, String.class);
+
+    private final StringRedisTemplate redis;
+    private final ObjectMapper json;
+    private final Commands commands;
+    private final String prefix;
+    private final Duration replayTtl;
+    private final Duration dedupTtl;
+    private final int perMinute;
+
+    public Admission(StringRedisTemplate redis, ObjectMapper json, Commands commands, ChatProperties properties) {
+        this.redis = redis;
+        this.json = json;
+        this.commands = commands;
+        this.prefix = properties.redis().keyPrefix();
+        this.replayTtl = properties.callback().timestampWindow().multipliedBy(2);
+        this.dedupTtl = properties.callback().dedupTtl();
+        this.perMinute = properties.rateLimit().perMinute();
+    }
+
+    public String admit(Exchange exchange) throws JsonProcessingException {
+        InboundMessage message = exchange.getMessage().getBody(InboundMessage.class);
+        var headers = exchange.getMessage();
+        String replay = prefix + "replay:" + headers.getHeader("timestamp", String.class) + ":"
+                + headers.getHeader("nonce", String.class) + ":" + headers.getHeader("signature", String.class);
+        String openid = message.fromUserName();
+        boolean question = message.question() != null;
+        // commands cost no model call, so they are never rate limited
+        int limit = question && !commands.isCommand(message) ? perMinute : 0;
+        return redis.execute(ADMIT,
+                List.of(replay, prefix + "dedup:" + message.key(), prefix + "rate:" + openid,
+                        prefix + "inbox:" + openid, prefix + "inboxes"),
+                Long.toString(replayTtl.toSeconds()), Long.toString(dedupTtl.toSeconds()), question ? "1" : "0",
+                Integer.toString(limit), question ? json.writeValueAsString(message) : "", openid);
+    }
+}
