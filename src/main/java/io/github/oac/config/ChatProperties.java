@@ -50,7 +50,7 @@ public record ChatProperties(
     }
 
     /** Empty url: an embedded Redis server is started on a free loopback port. */
-    public record Redis(String url, Duration timeout, String keyPrefix) {
+    public record Redis(String url, Duration timeout, int poolSize, String keyPrefix) {
     }
 
     public record Callback(Duration dedupTtl, Duration timestampWindow, DataSize maxBodySize) {

@@ -9,6 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
@@ -124,6 +125,16 @@ public class Inbox {
                 prefix + "progress:" + msgKey), token, Long.toString(lease.toMillis())) == 0) {
             LOG.warn("Lost the lease on {}'s messages while answering; another consumer continues", openid);
         }
+    }
+
+    /**
+     * Whether this consumer still holds the follower's lease: checked before each part goes out, so a consumer that
+     * stalled past its lease (and was replaced) stops instead of sending what its successor sends.
+     */
+    public boolean owns(Exchange exchange) {
+        String openid = exchange.getVariable("openid", String.class);
+        String token = held.get(openid);
+        return token != null && token.equals(redis.opsForValue().get(owner(openid)));
     }
 
     /** Followers whose inbox holds messages nobody is answering (their lease lapsed): to be woken again. */

@@ -10,7 +10,10 @@ import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisClientConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+
 import io.github.oac.config.ChatProperties;
+import redis.clients.jedis.Jedis;
 
 /**
  * One way to Redis: REDIS_URL when set, else an embedded server. Both go through the same URL parsing and the same
@@ -46,10 +49,17 @@ public class RedisSetup {
         if (path != null && path.length() > 1) {
             server.setDatabase(Integer.parseInt(path.substring(1)));
         }
-        // Short timeouts: with Redis down the callback must fail fast rather than hold WeChat's 5 s window.
+        // Short timeouts, and a pool that makes a caller wait at most as long: with Redis down or slow, the callback
+        // fails fast rather than hold WeChat's 5 s window, and lease renewals are not starved by busy consumers.
+        GenericObjectPoolConfig<Jedis> pool = new GenericObjectPoolConfig<>();
+        pool.setMaxTotal(properties.redis().poolSize());
+        pool.setMaxIdle(properties.redis().poolSize());
+        pool.setMinIdle(2);
+        pool.setMaxWait(properties.redis().timeout());
         JedisClientConfiguration.JedisClientConfigurationBuilder client = JedisClientConfiguration.builder()
                 .connectTimeout(properties.redis().timeout())
                 .readTimeout(properties.redis().timeout());
+        client.usePooling().poolConfig(pool);
         if ("rediss".equalsIgnoreCase(uri.getScheme())) {
             client.useSsl();
         }

@@ -1,0 +1,56 @@
+package io.github.oac.it;
+
+import java.util.Random;
+
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
+import com.github.tomakehurst.wiremock.http.ResponseDefinition;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+
+/**
+ * Makes the fake model and the fake WeChat misbehave at random, when switched on: model 500s, 429s and answers too
+ * slow for the configured timeout; WeChat errcode -1 (system busy). Seeded, so a failing run can be repeated.
+ */
+final class RandomFaults implements ResponseDefinitionTransformerV2 {
+
+    private final Random random = new Random(500);
+    private volatile boolean on;
+
+    void on(boolean on) {
+        this.on = on;
+    }
+
+    @Override
+    public ResponseDefinition transform(ServeEvent serveEvent) {
+        ResponseDefinition normal = serveEvent.getResponseDefinition();
+        if (!on) {
+            return normal;
+        }
+        String path = serveEvent.getRequest().getUrl();
+        int dice;
+        synchronized (random) {
+            dice = random.nextInt(100);
+        }
+        if (path.startsWith("/v1/chat/completions")) {
+            if (dice < 10) {
+                return ResponseDefinitionBuilder.responseDefinition().withStatus(500).withBody("{\"error\":{\"message\":\"boom\"}}").build();
+            }
+            if (dice < 15) {
+                return ResponseDefinitionBuilder.responseDefinition().withStatus(429).withHeader("Retry-After", "0")
+                        .withBody("{\"error\":{\"message\":\"slow down\"}}").build();
+            }
+            if (dice < 20) {
+                return ResponseDefinitionBuilder.like(normal).withFixedDelay(2500).build(); // > the 1.5 s timeout
+            }
+        } else if (path.startsWith("/cgi-bin/message/custom/send") && dice < 10) {
+            return ResponseDefinitionBuilder.responseDefinition().withStatus(200).withHeader("Content-Type", "application/json")
+                    .withBody("{\"errcode\":-1,\"errmsg\":\"system error\"}").build();
+        }
+        return normal;
+    }
+
+    @Override
+    public String getName() {
+        return "random-faults";
+    }
+}
