@@ -10,7 +10,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 
-import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Value;
 
@@ -50,11 +49,10 @@ class RedeliveryTest extends RouteTestSupport {
     void modelFailingEveryTimeIsTriedThreeTimesThenTheFollowerGetsTheApology() throws Exception {
         String openid = newOpenid();
         stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).willReturn(status(500)));
-        NotifyBuilder answered = new NotifyBuilder(camel).fromRoute("chat-answer").whenDone(1).create();
 
         postCallback(textMessage(openid, newMsgId(), "always broken?"));
 
-        assertThat(answered.matches(15, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        awaitTurnsFinished(openid);
         assertThat(modelCallsAsking("always broken?")).hasSize(3);
         List<LoggedRequest> sends = sendsTo(openid);
         assertThat(sends).hasSize(1);
@@ -106,10 +104,9 @@ class RedeliveryTest extends RouteTestSupport {
                 .containsExactly("STALE_TOKEN", "FRESH_TOKEN");
         stubs.verify(1, postRequestedFor(urlPathEqualTo(STABLE_TOKEN)));
         assertThat(redis.opsForValue().get("oac:token:" + APP_ID)).isEqualTo("FRESH_TOKEN");
-        NotifyBuilder idle = new NotifyBuilder(camel).fromRoute("chat-answer").whenDone(1).create();
         String sentinel = newOpenid();
         postCallback(textMessage(sentinel, newMsgId(), "sentinel"));
-        assertThat(idle.matches(15, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        awaitTurnsFinished(openid);
         assertThat(sendsTo(openid)).as("delivered exactly once").hasSize(2);
     }
 
@@ -121,11 +118,10 @@ class RedeliveryTest extends RouteTestSupport {
                 .willReturn(okJson("{\"errcode\":-1,\"errmsg\":\"system error\"}")).willSetStateTo("ok"));
         stubs.stubFor(post(urlPathEqualTo(SEND)).inScenario("busy").whenScenarioStateIs("ok")
                 .willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")));
-        NotifyBuilder answered = new NotifyBuilder(camel).fromRoute("chat-answer").whenDone(1).create();
 
         postCallback(textMessage(openid, newMsgId(), "busy?"));
 
-        assertThat(answered.matches(15, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        awaitTurnsFinished(openid);
         assertThat(sendsTo(openid)).hasSize(2);
     }
 
@@ -135,11 +131,10 @@ class RedeliveryTest extends RouteTestSupport {
         stubModelAnswer("out of window");
         stubs.stubFor(post(urlPathEqualTo(SEND))
                 .willReturn(okJson("{\"errcode\":45015,\"errmsg\":\"response out of time limit\"}")));
-        NotifyBuilder answered = new NotifyBuilder(camel).fromRoute("chat-answer").whenDone(1).create();
 
         postCallback(textMessage(openid, newMsgId(), "late?"));
 
-        assertThat(answered.matches(15, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        awaitTurnsFinished(openid);
         assertThat(sendsTo(openid)).hasSize(1);
     }
 
@@ -148,11 +143,10 @@ class RedeliveryTest extends RouteTestSupport {
         String openid = newOpenid();
         stubModelAnswer("never arrives");
         stubs.stubFor(post(urlPathEqualTo(SEND)).willReturn(aResponse().withStatus(502).withBody("<html>")));
-        NotifyBuilder answered = new NotifyBuilder(camel).fromRoute("chat-answer").whenDone(1).create();
 
         postCallback(textMessage(openid, newMsgId(), "gateway?"));
 
-        assertThat(answered.matches(15, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        awaitTurnsFinished(openid);
         assertThat(sendsTo(openid)).hasSize(3);
     }
 }

@@ -67,6 +67,7 @@ import io.github.oac.wechat.WechatSignature;
         "chat.openai.query.api-version=2024-10-21",
         "chat.admin.token=" + RouteTestSupport.ADMIN_TOKEN,
         "chat.recovery.interval=500",
+        "chat.breaker.minimum-calls=100000", // these tests fail the model on purpose; BreakerTest tests the breaker
         "chat.replies.click.LONG=" + RouteTestSupport.LONG_CLICK_REPLY,
 })
 public abstract class RouteTestSupport {
@@ -233,6 +234,11 @@ public abstract class RouteTestSupport {
 
     protected JsonNode bodyOf(LoggedRequest request) throws Exception {
         return json.readTree(request.getBodyAsString());
+    }
+
+    /** Waits until every accepted message of this follower has had its turn (their inbox is gone). */
+    protected void awaitTurnsFinished(String openid) {
+        await(() -> redis.hasKey("oac:inbox:" + openid), Boolean.FALSE::equals);
     }
 
     /** Polls with a deadline: the SEDA side is asynchronous by design. */

@@ -29,8 +29,16 @@ public class ModelFailures {
     public String describe(Exchange exchange) {
         Throwable failure = exchange.getException() != null
                 ? exchange.getException() : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        if (failure instanceof HttpOperationFailedException http) {
-            return "the model server answered HTTP " + http.getStatusCode() + providerMessage(http.getResponseBody());
+        // the circuit breaker and Camel wrap what the provider said; the cause chain holds it
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof HttpOperationFailedException http) {
+                return "the model server answered HTTP " + http.getStatusCode()
+                        + providerMessage(http.getResponseBody());
+            }
+            if (cause.getCause() == null || cause.getCause() == cause) {
+                failure = cause;
+                break;
+            }
         }
         return failure == null ? "unknown failure" : masked(failure.getClass().getSimpleName() + ": " + failure.getMessage());
     }

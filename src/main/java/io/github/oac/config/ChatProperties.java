@@ -27,7 +27,8 @@ public record ChatProperties(
         Delivery delivery,
         RateLimit rateLimit,
         Recovery recovery,
-        Admin admin) {
+        Admin admin,
+        Breaker breaker) {
 
     public record Wechat(String token, String appId, String appSecret, String encodingAesKey,
                          String encodingAesKeyPrevious, String apiBaseUrl, Duration connectTimeout, Duration timeout,
@@ -84,6 +85,13 @@ public record ChatProperties(
      * maxAge (WeChat's 48-hour window) or started more than maxAttempts times becomes a dead letter.
      */
     public record Recovery(Duration interval, Duration maxAge, int maxAttempts) {
+    }
+
+    /**
+     * The model's circuit breaker: opens when failureRate % of the last `window` calls (at least minimumCalls)
+     * failed after their retries, stays open for openDuration, then lets trialCalls through to decide.
+     */
+    public record Breaker(int window, int minimumCalls, float failureRate, Duration openDuration, int trialCalls) {
     }
 
     /** The /admin endpoints answer only with "Authorization: Bearer <token>"; without a token they do not exist. */
