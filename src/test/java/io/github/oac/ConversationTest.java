@@ -186,9 +186,9 @@ class ConversationTest extends RouteTestSupport {
         String openid = newOpenid();
         stubModelAnswer("typed");
         ask(openid, "typing?", 1);
-        stubs.verify(postRequestedFor(urlPathEqualTo(TYPING))
+        await(() -> stubs.findAll(postRequestedFor(urlPathEqualTo(TYPING))
                 .withRequestBody(matchingJsonPath("$.touser", equalTo(openid)))
-                .withRequestBody(matchingJsonPath("$.command", equalTo("Typing"))));
+                .withRequestBody(matchingJsonPath("$.command", equalTo("Typing")))), list -> list.size() == 1);
 
         String other = newOpenid();
         stubs.stubFor(post(urlPathEqualTo(TYPING)).willReturn(okJson("{\"errcode\":45080,\"errmsg\":\"no\"}")));
