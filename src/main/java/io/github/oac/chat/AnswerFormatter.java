@@ -154,23 +154,21 @@ public class AnswerFormatter {
 
         @Override
         public void visit(Link link) {
-            int start = out.length();
-            visitChildren(link);
-            String text = out.substring(start).strip();
-            String url = link.getDestination();
-            if (url != null && !url.isBlank() && !text.equals(url)) {
-                out.append(text.isEmpty() ? url : " (" + url + ")");
-            }
+            withAddress(link, link.getDestination());
         }
 
         @Override
         public void visit(Image image) {
+            withAddress(image, image.getDestination());
+        }
+
+        /** "text (url)", or the url alone when there is no text or the text is the url (an autolink). */
+        private void withAddress(Node node, String url) {
             int start = out.length();
-            visitChildren(image);
-            String alt = out.substring(start).strip();
-            String url = image.getDestination();
-            if (url != null && !url.isBlank()) {
-                out.append(alt.isEmpty() ? url : " (" + url + ")");
+            visitChildren(node);
+            String text = out.substring(start).strip();
+            if (url != null && !url.isBlank() && !text.equals(url)) {
+                out.append(text.isEmpty() ? url : " (" + url + ")");
             }
         }
 
