@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.oac.config.ChatProperties;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 
 /**
  * Says why a model call failed, for the log: the provider's status and its own error message (a wrong key, an
@@ -21,9 +22,27 @@ public class ModelFailures {
     private final ObjectMapper json;
     private final String apiKey;
 
+    private final boolean waitWhileOpen;
+
     public ModelFailures(ObjectMapper json, ChatProperties properties) {
         this.json = json;
         this.apiKey = properties.openai().apiKey();
+        this.waitWhileOpen = "wait".equalsIgnoreCase(properties.breaker().whenOpen());
+    }
+
+    /** The breaker is open (no call was made) and the operator prefers waiting to apologising. */
+    public boolean shouldWait(Exchange exchange) {
+        if (!waitWhileOpen) {
+            return false;
+        }
+        Throwable failure = exchange.getException() != null
+                ? exchange.getException() : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+            if (cause instanceof CallNotPermittedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public String describe(Exchange exchange) {

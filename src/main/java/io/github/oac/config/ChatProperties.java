@@ -89,9 +89,11 @@ public record ChatProperties(
 
     /**
      * The model's circuit breaker: opens when failureRate % of the last `window` calls (at least minimumCalls)
-     * failed after their retries, stays open for openDuration, then lets trialCalls through to decide.
+     * failed after their retries, stays open for openDuration, then lets trialCalls through to decide. whenOpen:
+     * "apologise" (the apology at once) or "wait" (questions wait, in order, until the provider is back).
      */
-    public record Breaker(int window, int minimumCalls, float failureRate, Duration openDuration, int trialCalls) {
+    public record Breaker(int window, int minimumCalls, float failureRate, Duration openDuration, int trialCalls,
+                          String whenOpen) {
     }
 
     /** The /admin endpoints answer only with "Authorization: Bearer <token>"; without a token they do not exist. */

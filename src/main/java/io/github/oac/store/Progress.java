@@ -33,6 +33,11 @@ public class Progress {
         return attempts == null ? 1 : attempts;
     }
 
+    /** This start does not count against chat.recovery.max-attempts (the turn waited, it did not fail). */
+    public void forgive(String msgKey) {
+        redis.opsForHash().increment(key(msgKey), "attempts", -1);
+    }
+
     /** The text already decided for this message, or null when its turn has not got that far. */
     public String answer(String msgKey) {
         Object answer = redis.opsForHash().get(key(msgKey), "answer");
