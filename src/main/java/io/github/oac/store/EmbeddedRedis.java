@@ -37,7 +37,7 @@ public final class EmbeddedRedis implements AutoCloseable {
                     .setting("protected-mode yes")
                     .build();
             server.start();
-            LOG.info("No REDIS_URL set: started an embedded Redis server on 127.0.0.1:{} (data is not kept)", port);
+            LOG.info("Started an embedded Redis server on 127.0.0.1:{} (data is not kept)", port);
             return new EmbeddedRedis(server, port);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start the embedded Redis server", e);

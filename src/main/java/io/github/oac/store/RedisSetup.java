@@ -11,6 +11,8 @@ import org.springframework.data.redis.connection.jedis.JedisClientConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.github.oac.config.ChatProperties;
 import redis.clients.jedis.Jedis;
@@ -22,11 +24,17 @@ import redis.clients.jedis.Jedis;
 @Configuration(proxyBeanMethods = false)
 public class RedisSetup {
 
+    private static final Logger LOG = LoggerFactory.getLogger(RedisSetup.class);
+
     /** REDIS_URL, or the URL of an embedded server started for this context (and stopped with it). */
     @Bean(destroyMethod = "close")
     RedisEndpoint redisEndpoint(ChatProperties properties) {
         String url = properties.redis().url();
-        return blank(url) ? RedisEndpoint.embedded(EmbeddedRedis.start()) : RedisEndpoint.external(url);
+        if (blank(url)) {
+            LOG.info("No REDIS_URL set: using an embedded Redis server; set REDIS_URL in production");
+            return RedisEndpoint.embedded(EmbeddedRedis.start());
+        }
+        return RedisEndpoint.external(url);
     }
 
     @Bean
