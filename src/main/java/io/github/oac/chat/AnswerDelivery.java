@@ -153,25 +153,10 @@ public class AnswerDelivery {
         }
 
         static Delivery of(String text, ChatProperties.Delivery limits, String hint) {
-            List<String> parts = new ArrayList<>();
-            String rest = text == null ? "" : text.strip();
             String hintSuffix = "\n\n" + hint;
-            while (!rest.isEmpty()) {
-                if (ReplySplitter.bytes(rest) <= limits.maxBytes()) {
-                    parts.add(rest);
-                    rest = "";
-                } else {
-                    boolean last = parts.size() == limits.maxMessages() - 1;
-                    int room = last ? limits.maxBytes() - ReplySplitter.bytes(hintSuffix) : limits.maxBytes();
-                    int cut = ReplySplitter.cutPoint(rest, room);
-                    parts.add(rest.substring(0, cut).strip());
-                    rest = rest.substring(cut).strip();
-                    if (last) {
-                        break;
-                    }
-                }
-            }
-            return new Delivery(parts, !rest.isEmpty(), hintSuffix, rest);
+            ReplySplitter.Split split = ReplySplitter.split(text, limits.maxBytes(), limits.maxMessages(),
+                    limits.maxBytes() - ReplySplitter.bytes(hintSuffix));
+            return new Delivery(split.parts(), !split.rest().isEmpty(), hintSuffix, split.rest());
         }
 
         public boolean hasNext() {

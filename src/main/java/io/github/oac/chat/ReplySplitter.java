@@ -19,20 +19,33 @@ public final class ReplySplitter {
     private ReplySplitter() {
     }
 
+    /** The parts of a text, and what did not fit in maxParts of them. */
+    public record Split(List<String> parts, String rest) {
+    }
+
     public static List<String> split(String text, int maxBytes) {
+        return split(text, maxBytes, Integer.MAX_VALUE, maxBytes).parts();
+    }
+
+    /**
+     * At most maxParts parts of at most maxBytes each; when text remains after them, the last part is cut to
+     * lastPartBytes instead (room for a "more to come" hint) and the remainder is returned as the rest.
+     */
+    public static Split split(String text, int maxBytes, int maxParts, int lastPartBytes) {
         List<String> parts = new ArrayList<>();
-        String rest = text.strip();
-        while (!rest.isEmpty()) {
+        String rest = text == null ? "" : text.strip();
+        while (!rest.isEmpty() && parts.size() < maxParts) {
             if (bytes(rest) <= maxBytes) {
                 parts.add(rest);
-                break;
+                rest = "";
+            } else {
+                int cut = cutPoint(rest, parts.size() == maxParts - 1 ? lastPartBytes : maxBytes);
+                parts.add(rest.substring(0, cut).strip());
+                rest = rest.substring(cut).strip();
             }
-            int cut = cutPoint(rest, maxBytes);
-            parts.add(rest.substring(0, cut).strip());
-            rest = rest.substring(cut).strip();
         }
         parts.removeIf(String::isEmpty);
-        return parts;
+        return new Split(parts, rest);
     }
 
     /** Index to cut at: the end of the longest prefix within maxBytes, moved back to the best boundary. */
