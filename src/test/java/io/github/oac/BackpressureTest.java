@@ -22,6 +22,9 @@ class BackpressureTest extends RouteTestSupport {
     @Value("${chat.replies.busy}")
     String busy;
 
+    @org.springframework.beans.factory.annotation.Autowired
+    io.micrometer.core.instrument.MeterRegistry metrics;
+
     @Test
     void whenTheQueueIsFullCallbacksGetTheBusyReplyInTimeAndEveryAcceptedMessageIsAnswered() throws Exception {
         stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).willReturn(okJson(completion("slow answer"))
@@ -44,6 +47,8 @@ class BackpressureTest extends RouteTestSupport {
         }
 
         assertThat(turnedAway).as("some were turned away").isNotEmpty();
+        assertThat(metrics.counter("oac.callbacks", "outcome", "busy").count()).as("and counted")
+                .isEqualTo(turnedAway.size());
         assertThat(accepted).as("the queue took what it could").hasSizeGreaterThanOrEqualTo(3);
         for (String openid : accepted) {
             await(() -> sendsTo(openid), list -> list.size() == 1);

@@ -175,6 +175,22 @@ class CallbackFlowTest extends RouteTestSupport {
     }
 
     @Test
+    void callbackOutcomesAreCountedInTheMetrics() throws Exception {
+        stubModelAnswer("counted");
+        String msgId = newMsgId();
+        postCallback(textMessage(newOpenid(), msgId, "count me"));
+        postCallback(textMessage(newOpenid(), msgId, "count me"));
+
+        for (String outcome : new String[] {"accepted", "duplicate"}) {
+            ResponseEntity<String> metric = http.getForEntity(
+                    "/actuator/metrics/oac.callbacks?tag=outcome:" + outcome, String.class);
+            assertThat(metric.getStatusCode()).isEqualTo(HttpStatus.OK);
+            assertThat(json.readTree(metric.getBody()).path("measurements").get(0).path("value").asDouble())
+                    .as(outcome).isPositive();
+        }
+    }
+
+    @Test
     void healthIsUpWithRedisAndCamel() throws Exception {
         ResponseEntity<String> response = http.getForEntity("/actuator/health", String.class);
 
