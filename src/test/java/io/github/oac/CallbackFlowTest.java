@@ -188,6 +188,8 @@ class CallbackFlowTest extends RouteTestSupport {
             assertThat(json.readTree(metric.getBody()).path("measurements").get(0).path("value").asDouble())
                     .as(outcome).isPositive();
         }
+        assertThat(http.getForEntity("/actuator/prometheus", String.class).getBody())
+                .contains("oac_callbacks_total{", "outcome=\"accepted\"", "oac_model_breaker_open");
     }
 
     @Test

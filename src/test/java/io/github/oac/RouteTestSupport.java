@@ -19,6 +19,7 @@ import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.data.redis.core.StringRedisTemplate;
@@ -43,6 +44,7 @@ import io.github.oac.wechat.WechatSignature;
  * Every test class shares this configuration, so Spring starts the context once.
  */
 @CamelSpringBootTest
+@AutoConfigureObservability // Spring Boot tests switch metrics export off otherwise; /actuator/prometheus is tested
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "chat.wechat.token=" + RouteTestSupport.TOKEN,
         "chat.wechat.app-id=" + RouteTestSupport.APP_ID,
