@@ -67,9 +67,12 @@ public class AnswerDelivery {
         exchange.setVariable(DELIVERY, delivery);
     }
 
-    /** The pending rest of a long answer (the continue command), or the words for nothing pending. */
-    public String takePending(String openid) {
-        String pending = redis.opsForValue().getAndDelete(prefix + openid);
+    /**
+     * The pending rest of a long answer (the continue command), or the words for nothing pending. Read, not taken:
+     * finish() replaces or clears it once this delivery is over, so a crash in between loses nothing.
+     */
+    public String pending(String openid) {
+        String pending = redis.opsForValue().get(prefix + openid);
         return pending == null ? nothingPending : pending;
     }
 
