@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 # Build: docker build -t officialaccount-chatgpt .
-# Run:   docker run -p 8080:8080 -e WECHAT_TOKEN=... -e WECHAT_APP_ID=... -e WECHAT_APP_SECRET=... \
-#          -e OPENAI_API_KEY=... -e REDIS_URL=redis://redis:6379/0 officialaccount-chatgpt
+# Run:   docker run --stop-timeout 45 -p 8080:8080 -e WECHAT_TOKEN=... -e WECHAT_APP_ID=... \
+#          -e WECHAT_APP_SECRET=... -e OPENAI_API_KEY=... -e REDIS_URL=redis://redis:6379/0 officialaccount-chatgpt
+# --stop-timeout 45: a stop drains callbacks (10 s) and lets in-flight turns finish (30 s); Docker's default 10 s
+# would kill turns mid-answer (nothing is lost, but they wait for the next start). Compose: stop_grace_period: 45s.
 # Edited routes: mount a folder over /app/routes (-v $PWD/routes:/app/routes:ro).
 
 FROM maven:3.9-eclipse-temurin-17 AS build
@@ -21,9 +23,10 @@ COPY routes routes
 RUN chown -R oac:oac /app
 USER oac
 ENV SERVER_PORT=8080 \
+    MANAGEMENT_SERVER_ADDRESS=0.0.0.0 \
     CHAT_ROUTES=file:/app/routes/*.camel.yaml \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
-EXPOSE 8080
+EXPOSE 8080 8081
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD curl -fsS http://localhost:${SERVER_PORT}/actuator/health || exit 1
 # exec form: the JVM is PID 1 and gets SIGTERM, so in-flight answers finish (graceful shutdown)

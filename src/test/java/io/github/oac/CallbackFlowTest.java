@@ -183,18 +183,18 @@ class CallbackFlowTest extends RouteTestSupport {
 
         for (String outcome : new String[] {"accepted", "duplicate"}) {
             ResponseEntity<String> metric = http.getForEntity(
-                    "/actuator/metrics/oac.callbacks?tag=outcome:" + outcome, String.class);
+                    management("/actuator/metrics/oac.callbacks?tag=outcome:" + outcome), String.class);
             assertThat(metric.getStatusCode()).isEqualTo(HttpStatus.OK);
             assertThat(json.readTree(metric.getBody()).path("measurements").get(0).path("value").asDouble())
                     .as(outcome).isPositive();
         }
-        assertThat(http.getForEntity("/actuator/prometheus", String.class).getBody())
+        assertThat(http.getForEntity(management("/actuator/prometheus"), String.class).getBody())
                 .contains("oac_callbacks_total{", "outcome=\"accepted\"", "oac_model_breaker_open");
     }
 
     @Test
     void healthIsUpWithRedisAndCamel() throws Exception {
-        ResponseEntity<String> response = http.getForEntity("/actuator/health", String.class);
+        ResponseEntity<String> response = http.getForEntity(management("/actuator/health"), String.class);
 
         assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
         JsonNode health = json.readTree(response.getBody());

@@ -11,11 +11,16 @@ import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -25,6 +30,7 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.github.oac.wechat.WechatSignature;
 
 /** Broken and hostile callbacks: a short, honest status every time, nothing processed, the service unharmed. */
+@ExtendWith(OutputCaptureExtension.class)
 class HostileInputTest extends RouteTestSupport {
 
     @LocalServerPort
@@ -135,6 +141,51 @@ class HostileInputTest extends RouteTestSupport {
     }
 
     @Test
+    void aSignedRequestIsGoodOnceHoweverItsSignatureIsSpelled() {
+        String openid = newOpenid();
+        stubModelAnswer("once");
+        String timestamp = now();
+        String nonce = newNonce();
+        String signature = WechatSignature.sign(TOKEN, timestamp, nonce);
+
+        postCallback(textMessage(openid, newMsgId(), "original"), signature, timestamp, nonce);
+        ResponseEntity<String> upper = postCallback(textMessage(openid, newMsgId(), "forged in upper case"),
+                signature.toUpperCase(java.util.Locale.ROOT), timestamp, nonce);
+        ResponseEntity<String> mixed = postCallback(textMessage(openid, newMsgId(), "forged in mixed case"),
+                signature.substring(0, 20).toUpperCase(java.util.Locale.ROOT) + signature.substring(20), timestamp,
+                nonce);
+
+        assertThat(upper.getBody()).isEqualTo("success");
+        assertThat(mixed.getBody()).isEqualTo("success");
+        await(() -> sendsTo(openid), list -> !list.isEmpty());
+        awaitTurnsFinished(openid);
+        assertThat(modelCallsAsking("original")).hasSize(1);
+        assertThat(modelCallsAsking("forged in upper case")).isEmpty();
+        assertThat(modelCallsAsking("forged in mixed case")).isEmpty();
+        assertThat(sendsTo(openid)).hasSize(1);
+    }
+
+    @Test
+    void aVerificationRequestIsGoodOnceHoweverItsSignatureIsSpelled() {
+        String timestamp = now();
+        String nonce = newNonce();
+        String signature = WechatSignature.sign(TOKEN, timestamp, nonce);
+        String query = "/wechat?timestamp=" + timestamp + "&nonce=" + nonce + "&echostr=e-" + nonce + "&signature=";
+
+        ResponseEntity<String> first = http.getForEntity(query + signature, String.class);
+        ResponseEntity<String> again = http.getForEntity(query + signature, String.class);
+        ResponseEntity<String> upper = http.getForEntity(query + signature.toUpperCase(java.util.Locale.ROOT),
+                String.class);
+
+        assertThat(first.getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(first.getBody()).isEqualTo("e-" + nonce);
+        for (ResponseEntity<String> replay : List.of(again, upper)) {
+            assertThat(replay.getStatusCode()).isEqualTo(HttpStatus.FORBIDDEN);
+            assertThat(replay.getBody()).isEqualTo("forbidden");
+        }
+    }
+
+    @Test
     void anOversizedQuestionIsCutBeforeTheModelAndTheFollowerIsTold() throws Exception {
         String openid = newOpenid();
         stubModelAnswer("summary");
@@ -173,6 +224,89 @@ class HostileInputTest extends RouteTestSupport {
         String openid = newOpenid();
         postCallback(textMessage(openid, newMsgId(), "still there?"));
         await(() -> sendsTo(openid), list -> !list.isEmpty());
+    }
+
+    @Test
+    void anyContentTypeEncodingAndBodyGetsA4xxOrIsReadAsTheXmlItIsNeverA5xxOrAStackTrace(CapturedOutput log)
+            throws Exception {
+        String openid = newOpenid();
+        String xml = eventMessage(openid, "subscribe", null);
+        byte[] binary = new byte[512];
+        new Random(20261125).nextBytes(binary);
+        java.io.ByteArrayOutputStream gzipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(gzipped)) {
+            gzip.write(xml.getBytes(StandardCharsets.UTF_8));
+        }
+        Map<String, byte[]> bodies = new LinkedHashMap<>();
+        bodies.put("xml", xml.getBytes(StandardCharsets.UTF_8));
+        bodies.put("empty", new byte[0]);
+        bodies.put("binary", binary);
+        bodies.put("truncated", xml.substring(0, xml.length() / 2).getBytes(StandardCharsets.UTF_8));
+        bodies.put("broken form", "a=%zz&b=%&%%".getBytes(StandardCharsets.UTF_8));
+        bodies.put("multipart", ("--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.xml\"\r\n\r\n"
+                + xml + "\r\n--XyZ--\r\n").getBytes(StandardCharsets.UTF_8));
+        bodies.put("gzip", gzipped.toByteArray());
+        bodies.put("huge", new byte[300 * 1024]);
+        List<String> contentTypes = java.util.Arrays.asList(null, "text/xml", "application/xml",
+                "text/xml; charset=UTF-8", "text/xml;charset=\"utf-8\"", "text/xml; charset=GBK",
+                "text/xml; charset=nonsense-42", "text/xml; charset=", "text/plain", "application/json",
+                "application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=UTF-8",
+                "multipart/form-data", "multipart/form-data; boundary=XyZ", "multipart/mixed; boundary=XyZ",
+                "application/octet-stream", "application/soap+xml", "image/png", "*/*", ";;;", "text/");
+        List<String> encodings = java.util.Arrays.asList(null, "identity", "gzip", "deflate", "br", "x-nonsense",
+                "gzip, gzip");
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        List<String> failures = new ArrayList<>();
+        int requests = 0;
+
+        for (Map.Entry<String, byte[]> body : bodies.entrySet()) {
+            for (String contentType : contentTypes) {
+                for (String encoding : encodings) {
+                    for (boolean signed : new boolean[] {true, false}) {
+                        String timestamp = now();
+                        String nonce = newNonce();
+                        String query = signed ? "signature=" + WechatSignature.sign(TOKEN, timestamp, nonce)
+                                + "&timestamp=" + timestamp + "&nonce=" + nonce : "signature=%25zz&timestamp=x";
+                        // a follower of its own each time, so that no valid event is a duplicate of another
+                        byte[] bytes = body.getKey().equals("xml")
+                                ? eventMessage(newOpenid(), "subscribe", null).getBytes(StandardCharsets.UTF_8)
+                                : body.getValue();
+                        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(
+                                URI.create("http://localhost:" + port + "/wechat?" + query))
+                                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes));
+                        if (contentType != null) {
+                            request.header("Content-Type", contentType);
+                        }
+                        if (encoding != null) {
+                            request.header("Content-Encoding", encoding);
+                        }
+                        java.net.http.HttpResponse<String> response = client.send(request.build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString());
+                        requests++;
+                        int status = response.statusCode();
+                        String what = status + " for " + body.getKey() + " as " + contentType + " / " + encoding
+                                + (signed ? "" : " unsigned") + ": " + response.body();
+                        boolean shortStatus = List.of("success", "forbidden", "bad request", "payload too large",
+                                "unsupported media type").contains(response.body())
+                                || response.body().startsWith("<xml>");
+                        if (!List.of(200, 400, 403, 413, 415).contains(status) || !shortStatus) {
+                            failures.add(what);
+                        }
+                        if (signed && body.getKey().equals("xml") && status == 200
+                                && !response.body().contains("<Content>")) {
+                            failures.add("accepted but not read as XML: " + what);
+                        }
+                    }
+                }
+            }
+        }
+
+        assertThat(failures).isEmpty();
+        assertThat(requests).isEqualTo(bodies.size() * contentTypes.size() * encodings.size() * 2);
+        assertThat(log.getAll()).doesNotContain("\tat ").doesNotContain("Exception");
+        assertThat(http.getForEntity("/actuator/health", String.class).getStatusCode()).isEqualTo(HttpStatus.OK);
+        // the plain case still works: an XML callback as WeChat sends it
+        assertThat(postCallback(eventMessage(openid, "subscribe", null)).getBody()).contains("<Content>");
     }
 
     // ---- helpers ----

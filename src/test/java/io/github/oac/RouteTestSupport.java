@@ -7,6 +7,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.List;
@@ -17,11 +18,13 @@ import java.util.function.Supplier;
 import org.apache.camel.CamelContext;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
@@ -59,9 +62,6 @@ import io.github.oac.wechat.WechatSignature;
         "chat.redelivery.wechat.maximum-redeliveries=2",
         "chat.redelivery.wechat.redelivery-delay=20",
         "chat.redelivery.wechat.maximum-redelivery-delay=2000",
-        // the published vector (A) key is current, vector (B)'s is the one being rotated out
-        "chat.wechat.encoding-aes-key=" + RouteTestSupport.AES_KEY,
-        "chat.wechat.encoding-aes-key-previous=" + RouteTestSupport.AES_KEY_PREVIOUS,
         "chat.callback.max-body-size=256KB",
         "chat.replies.click.HELP=发文字给我即可提问",
         "chat.openai.system-prompt=" + RouteTestSupport.SYSTEM_PROMPT,
@@ -105,6 +105,8 @@ public abstract class RouteTestSupport {
 
     @Autowired
     protected TestRestTemplate http;
+    @LocalManagementPort
+    protected int managementPort;
     @Autowired
     protected CamelContext camel;
     @Autowired
@@ -122,6 +124,22 @@ public abstract class RouteTestSupport {
         stubTokenEndpoint(ACCESS_TOKEN);
         stubs.stubFor(post(urlPathEqualTo(SEND)).willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")));
         stubs.stubFor(post(urlPathEqualTo(TYPING)).willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")));
+    }
+
+    /**
+     * A test ends only when nothing it started is still running: no accepted message unanswered, no exchange in
+     * flight. Otherwise its turns would reach the stubs (and Redis) of the next test.
+     */
+    @AfterEach
+    void awaitNothingInFlight() {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .until(() -> redis.opsForSet().size("oac:inboxes") == 0
+                        && camel.getInflightRepository().size() == 0);
+    }
+
+    /** A URL on the management port (metrics, health details), which the public port does not serve. */
+    protected String management(String path) {
+        return "http://127.0.0.1:" + managementPort + path;
     }
 
     /** The texts WeChat received for this follower, in the order they arrived. */
@@ -236,6 +254,20 @@ public abstract class RouteTestSupport {
 
     protected JsonNode bodyOf(LoggedRequest request) throws Exception {
         return json.readTree(request.getBodyAsString());
+    }
+
+    /** Nothing reached the model or WeChat for this follower (checked after a later message went all the way). */
+    protected void assertNothingQueuedFor(String openid, String question) {
+        String sentinel = newOpenid();
+        stubModelAnswer("sentinel");
+        postCallback(textMessage(sentinel, newMsgId(), "sentinel for " + openid));
+        await(() -> sendsTo(sentinel), list -> !list.isEmpty());
+        assertThat(sendsTo(openid)).isEmpty();
+        if (!question.isEmpty()) {
+            assertThat(modelCallsAsking(question)).isEmpty();
+        }
+        stubs.verify(0, postRequestedFor(urlPathEqualTo(SEND)).withRequestBody(
+                com.github.tomakehurst.wiremock.client.WireMock.containing(openid)));
     }
 
     /** Waits until every accepted message of this follower has had its turn (their inbox is gone). */

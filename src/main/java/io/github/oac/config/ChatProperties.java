@@ -30,9 +30,10 @@ public record ChatProperties(
         Admin admin,
         Breaker breaker) {
 
+    /** allowPlaintext: accept plaintext callbacks although a key is set, for the minutes of switching modes. */
     public record Wechat(String token, String appId, String appSecret, String encodingAesKey,
-                         String encodingAesKeyPrevious, String apiBaseUrl, Duration connectTimeout, Duration timeout,
-                         Duration tokenRefreshMargin, boolean typing) {
+                         String encodingAesKeyPrevious, boolean allowPlaintext, String apiBaseUrl,
+                         Duration connectTimeout, Duration timeout, Duration tokenRefreshMargin, boolean typing) {
     }
 
     /**

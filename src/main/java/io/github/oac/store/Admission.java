@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.oac.chat.Commands;
 import io.github.oac.config.ChatProperties;
 import io.github.oac.wechat.InboundMessage;
+import io.github.oac.wechat.ReplayGuard;
 
 /**
  * Everything the callback asks of Redis, in one round trip and one atomic step: is this signed request a replay, is
@@ -61,8 +62,9 @@ public class Admission {
     public String admit(Exchange exchange) throws JsonProcessingException {
         InboundMessage message = exchange.getMessage().getBody(InboundMessage.class);
         var headers = exchange.getMessage();
-        String replay = prefix + "replay:" + headers.getHeader("timestamp", String.class) + ":"
-                + headers.getHeader("nonce", String.class) + ":" + headers.getHeader("signature", String.class);
+        // keyed on what the signature signs, not on how it is spelled (the check ignores the hex digits' case)
+        String replay = ReplayGuard.key(prefix, headers.getHeader("timestamp", String.class),
+                headers.getHeader("nonce", String.class));
         String openid = message.fromUserName();
         boolean question = message.question() != null;
         // commands cost no model call, so they are never rate limited

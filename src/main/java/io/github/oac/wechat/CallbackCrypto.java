@@ -22,11 +22,28 @@ public class CallbackCrypto {
     private final WechatSignature signature;
     private final WechatCrypto current;
     private final WechatCrypto previous;
+    private final boolean allowPlaintext;
 
     public CallbackCrypto(WechatSignature signature, ChatProperties properties) {
         this.signature = signature;
         this.current = crypto(properties.wechat().encodingAesKey(), properties.wechat().appId());
         this.previous = crypto(properties.wechat().encodingAesKeyPrevious(), properties.wechat().appId());
+        this.allowPlaintext = properties.wechat().allowPlaintext();
+        if (current != null && allowPlaintext) {
+            LOG.warn("WECHAT_ALLOW_PLAINTEXT is on: plaintext callbacks are accepted although an EncodingAESKey is "
+                    + "set, so their bodies are not signed. Turn it off once WeChat sends encrypted callbacks.");
+        }
+    }
+
+    /**
+     * With an EncodingAESKey configured, WeChat sends every callback encrypted (compatible mode too). A plaintext
+     * one would skip the msg_signature check over the body, so it is refused (403) unless the operator allows
+     * plaintext for the minutes of switching modes (chat.wechat.allow-plaintext).
+     */
+    public void requireEncryptedWhenKeyed(String encryptType) {
+        if (current != null && !allowPlaintext && !"aes".equals(encryptType)) {
+            throw new PlaintextCallbackException();
+        }
     }
 
     /**

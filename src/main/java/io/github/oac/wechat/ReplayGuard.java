@@ -4,29 +4,49 @@ import java.time.Clock;
 import java.time.Duration;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 import io.github.oac.config.ChatProperties;
 
 /**
- * A signed callback is good only near the time it was signed (and only once: Admission records each signed request
- * in Redis). In plaintext mode the signature does not cover the body, so without both a captured URL could carry any
- * body for ever. Called as {@code replayGuard}.
+ * A signed callback is good only near the time it was signed, and only once. In plaintext mode the signature does not
+ * cover the body, so without both a captured URL could carry any body for ever. A request is identified by its
+ * timestamp and nonce, the values the signature signs, so re-spelling the signature (its hex digits' case) does not
+ * make a new request. POSTs are recorded by Admission in the same Redis step as the rest of their admission; the GET
+ * verification here. Called as {@code replayGuard}.
  */
 @Component("replayGuard")
 public class ReplayGuard {
 
     private final Duration window;
     private final Clock clock;
+    private final StringRedisTemplate redis;
+    private final String prefix;
 
     @Autowired
-    public ReplayGuard(ChatProperties properties) {
-        this(properties.callback().timestampWindow(), Clock.systemUTC());
+    public ReplayGuard(ChatProperties properties, StringRedisTemplate redis) {
+        this(properties.callback().timestampWindow(), Clock.systemUTC(), redis, properties.redis().keyPrefix());
     }
 
-    ReplayGuard(Duration window, Clock clock) {
+    ReplayGuard(Duration window, Clock clock, StringRedisTemplate redis, String prefix) {
         this.window = window;
         this.clock = clock;
+        this.redis = redis;
+        this.prefix = prefix;
+    }
+
+    /** The Redis key that records a signed request as used: the same for a POST (Admission) and a GET. */
+    public static String key(String prefix, String timestamp, String nonce) {
+        return prefix + "replay:" + timestamp + ":" + nonce;
+    }
+
+    /** Throws {@link ReplayedCallbackException} when this signed request was seen before; records it otherwise. */
+    public void requireFirstUse(String timestamp, String nonce) {
+        if (!Boolean.TRUE.equals(redis.opsForValue().setIfAbsent(key(prefix, timestamp, nonce), "1",
+                window.multipliedBy(2)))) {
+            throw new ReplayedCallbackException();
+        }
     }
 
     /** Throws {@link StaleCallbackException} unless timestamp is within the window of now, either side. */

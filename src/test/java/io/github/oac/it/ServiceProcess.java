@@ -35,6 +35,7 @@ final class ServiceProcess implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.to(log));
         builder.environment().putAll(env);
         builder.environment().put("SERVER_PORT", Integer.toString(port));
+        builder.environment().put("MANAGEMENT_SERVER_PORT", Integer.toString(freePort()));
         ServiceProcess service = new ServiceProcess(builder.start(), port);
         service.awaitHealthy(Duration.ofSeconds(90));
         return service;

@@ -8,10 +8,14 @@ import java.io.InputStreamReader;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 import io.github.oac.config.ChatProperties;
@@ -24,57 +28,96 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * Refuses callbacks larger than chat.callback.max-body-size with 413 before the route reads them: by Content-Length
- * when it is sent, otherwise after reading at most the limit plus one byte. Nothing larger is ever held in memory.
+ * What reaches the callback routes: a body within chat.callback.max-body-size (413 otherwise, by Content-Length
+ * before reading, else after reading at most the limit plus one byte), of a text or XML type in a charset the JVM
+ * knows and with no Content-Encoding (415 otherwise). WeChat only ever sends UTF-8 XML, but anything can arrive at a
+ * public URL, and platform-http would otherwise parse form and multipart bodies itself, before any route step, and
+ * answer a broken one with 500 and a stack trace in the log. The body is buffered here and handed on as read, so
+ * nothing downstream can fail on how it arrived. Nothing larger than the limit is ever held in memory.
  */
 @Configuration(proxyBeanMethods = false)
-public class CallbackBodyLimit {
+public class CallbackGate {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CallbackGate.class);
 
     @Bean
-    FilterRegistrationBean<OncePerRequestFilter> callbackBodyLimitFilter(ChatProperties properties) {
+    FilterRegistrationBean<OncePerRequestFilter> callbackGateFilter(ChatProperties properties) {
         long limit = properties.callback().maxBodySize().toBytes();
-        FilterRegistrationBean<OncePerRequestFilter> registration = new FilterRegistrationBean<>(new Limit(limit));
-        registration.addUrlPatterns("/wechat", "/wechat/*");
+        FilterRegistrationBean<OncePerRequestFilter> registration = new FilterRegistrationBean<>(new Gate(limit));
+        registration.addUrlPatterns("/wechat", "/wechat/*", "/admin/*");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
         return registration;
     }
 
-    static final class Limit extends OncePerRequestFilter {
+    static final class Gate extends OncePerRequestFilter {
 
         private final long limit;
 
-        Limit(long limit) {
+        Gate(long limit) {
             this.limit = limit;
         }
 
         @Override
         protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                 throws ServletException, IOException {
-            if (request.getContentLengthLong() > limit) {
-                tooLarge(response);
+            String refusal = unsupported(request);
+            if (refusal != null) {
+                LOG.debug("Refused a request to {} with 415: {}", request.getRequestURI(), refusal);
+                refuse(response, 415, "unsupported media type");
                 return;
             }
-            if (request.getContentLengthLong() >= 0) {
-                chain.doFilter(request, response); // the container reads no more than Content-Length
+            if (request.getContentLengthLong() > limit) {
+                refuse(response, 413, "payload too large");
                 return;
             }
             byte[] body = request.getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
             if (body.length > limit) {
-                tooLarge(response);
+                refuse(response, 413, "payload too large");
                 return;
             }
             chain.doFilter(new Buffered(request, body), response);
         }
 
-        private static void tooLarge(HttpServletResponse response) throws IOException {
-            response.setStatus(413);
+        /** Why this request's body cannot be a callback as WeChat sends it, or null when it can. */
+        static String unsupported(HttpServletRequest request) {
+            String encoding = request.getHeader("Content-Encoding");
+            if (encoding != null && !encoding.isBlank() && !encoding.strip().equalsIgnoreCase("identity")) {
+                return "Content-Encoding " + encoding;
+            }
+            String contentType = request.getContentType();
+            if (contentType == null || contentType.isBlank()) {
+                return null;
+            }
+            MediaType type;
+            try {
+                type = MediaType.parseMediaType(contentType);
+            } catch (InvalidMediaTypeException e) {
+                return "unreadable Content-Type";
+            }
+            boolean text = type.getType().equals("text") && !type.isWildcardSubtype();
+            boolean xml = type.getType().equals("application")
+                    && (type.getSubtype().equals("xml") || type.getSubtype().endsWith("+xml")
+                    || type.getSubtype().equals("octet-stream"));
+            if (!text && !xml) {
+                return "Content-Type " + type.getType() + "/" + type.getSubtype();
+            }
+            try {
+                type.getCharset(); // throws for a charset the JVM does not know
+            } catch (IllegalArgumentException e) {
+                return "unknown charset";
+            }
+            return null;
+        }
+
+        private static void refuse(HttpServletResponse response, int status, String text) throws IOException {
+            response.setStatus(status);
             response.setContentType("text/plain;charset=UTF-8");
-            response.setHeader("Connection", "close"); // do not read the rest of an oversized body
-            response.getWriter().write("payload too large");
+            response.setHeader("Connection", "close"); // do not read the rest of a refused body
+            response.getWriter().write(text);
         }
     }
 
-    /** A chunked request whose body was read (within the limit) by the filter. */
+    /** A request whose body was read (within the limit) by the filter; it is decoded leniently, never failing. */
     private static final class Buffered extends HttpServletRequestWrapper {
 
         private final byte[] body;
