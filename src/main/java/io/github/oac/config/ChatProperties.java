@@ -28,7 +28,8 @@ public record ChatProperties(
         RateLimit rateLimit,
         Recovery recovery,
         Admin admin,
-        Breaker breaker) {
+        Breaker breaker,
+        Threads threads) {
 
     /** allowPlaintext: accept plaintext callbacks although a key is set, for the minutes of switching modes. */
     public record Wechat(String token, String appId, String appSecret, String encodingAesKey,
@@ -58,7 +59,12 @@ public record ChatProperties(
     public record Callback(Duration dedupTtl, Duration timestampWindow, DataSize maxBodySize) {
     }
 
+    /** consumers: turns in flight at once ("auto" is resolved at start-up by ThreadingSetup). */
     public record Queue(int size, int consumers, Duration leaseTtl) {
+    }
+
+    /** virtual: on Java 21+, run the web server and the consumers on virtual threads (see ThreadingSetup). */
+    public record Threads(boolean virtual) {
     }
 
     /** Conversation memory per follower: whole exchanges, bounded by count and characters, idle expiry. */
