@@ -57,7 +57,8 @@ public record ChatProperties(
     public record Callback(Duration dedupTtl, Duration timestampWindow, DataSize maxBodySize) {
     }
 
-    public record Queue(int size, int consumers, Duration leaseTtl) {
+    /** inboxMax: questions one follower may have waiting; more are turned away politely, not queued. */
+    public record Queue(int size, int consumers, Duration leaseTtl, int inboxMax) {
     }
 
     /** Conversation memory per follower: whole exchanges, bounded by count and characters, idle expiry. */
@@ -110,7 +111,7 @@ public record ChatProperties(
     /** What the service says on its own, and the fixed answers to menu clicks (EventKey → text). */
     public record Replies(String apology, String welcome, String voiceUnrecognised, String unsupported,
                           String questionTruncated, String resetDone, String nothingPending, String continueHint,
-                          String rateLimited, String busy, int passiveMaxBytes, Map<String, String> click) {
+                          String rateLimited, String busy, String inboxFull, int passiveMaxBytes, Map<String, String> click) {
 
         public Replies {
             click = click == null ? Map.of() : Map.copyOf(click);

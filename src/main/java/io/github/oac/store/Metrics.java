@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * What happened to callbacks and answers, as Micrometer counters under /actuator/metrics: oac.callbacks (tag
- * outcome: accepted, duplicate, replay, limited, busy, ignored, replied, acknowledged) and oac.dead.letters (tag
+ * outcome: accepted, duplicate, replay, full, limited, busy, ignored, replied, acknowledged) and oac.dead.letters (tag
  * reason). Called as {@code metrics}.
  */
 @Component("metrics")
