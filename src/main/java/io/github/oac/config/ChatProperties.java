@@ -28,7 +28,8 @@ public record ChatProperties(
         RateLimit rateLimit,
         Recovery recovery,
         Admin admin,
-        Breaker breaker) {
+        Breaker breaker,
+        DeadLetters deadLetters) {
 
     public record Wechat(String token, String appId, String appSecret, String encodingAesKey,
                          String encodingAesKeyPrevious, String apiBaseUrl, Duration connectTimeout, Duration timeout,
@@ -97,6 +98,13 @@ public record ChatProperties(
                           String whenOpen) {
     }
 
+    /**
+     * Dead letters are kept for retention, then purged by the recovery timer, at most purgeBatch per run, so the
+     * hash of an account that can never deliver (no customer-service permission) stops growing.
+     */
+    public record DeadLetters(Duration retention, int purgeBatch) {
+    }
+
     /** The /admin endpoints answer only with "Authorization: Bearer <token>"; without a token they do not exist. */
     public record Admin(String token) {
     }
@@ -111,7 +119,8 @@ public record ChatProperties(
     /** What the service says on its own, and the fixed answers to menu clicks (EventKey → text). */
     public record Replies(String apology, String welcome, String voiceUnrecognised, String unsupported,
                           String questionTruncated, String resetDone, String nothingPending, String continueHint,
-                          String rateLimited, String busy, String inboxFull, int passiveMaxBytes, Map<String, String> click) {
+                          String rateLimited, String busy, String inboxFull, int passiveMaxBytes,
+                          Map<String, String> click) {
 
         public Replies {
             click = click == null ? Map.of() : Map.copyOf(click);
