@@ -29,6 +29,7 @@ public record ChatProperties(
         Recovery recovery,
         Admin admin,
         Breaker breaker,
+        DeadLetters deadLetters,
         Threads threads) {
 
     /** allowPlaintext: accept plaintext callbacks although a key is set, for the minutes of switching modes. */
@@ -59,8 +60,11 @@ public record ChatProperties(
     public record Callback(Duration dedupTtl, Duration timestampWindow, DataSize maxBodySize) {
     }
 
-    /** consumers: turns in flight at once ("auto" is resolved at start-up by ThreadingSetup). */
-    public record Queue(int size, int consumers, Duration leaseTtl) {
+    /**
+     * consumers: turns in flight at once ("auto" is resolved at start-up by ThreadingSetup). inboxMax: questions one
+     * follower may have waiting; more are turned away politely, not queued.
+     */
+    public record Queue(int size, int consumers, Duration leaseTtl, int inboxMax) {
     }
 
     /** virtual: on Java 21+, run the web server and the consumers on virtual threads (see ThreadingSetup). */
@@ -103,6 +107,13 @@ public record ChatProperties(
                           String whenOpen) {
     }
 
+    /**
+     * Dead letters are kept for retention, then purged by the recovery timer, at most purgeBatch per run, so the
+     * hash of an account that can never deliver (no customer-service permission) stops growing.
+     */
+    public record DeadLetters(Duration retention, int purgeBatch) {
+    }
+
     /** The /admin endpoints answer only with "Authorization: Bearer <token>"; without a token they do not exist. */
     public record Admin(String token) {
     }
@@ -117,7 +128,8 @@ public record ChatProperties(
     /** What the service says on its own, and the fixed answers to menu clicks (EventKey → text). */
     public record Replies(String apology, String welcome, String voiceUnrecognised, String unsupported,
                           String questionTruncated, String resetDone, String nothingPending, String continueHint,
-                          String rateLimited, String busy, int passiveMaxBytes, Map<String, String> click) {
+                          String rateLimited, String busy, String inboxFull, int passiveMaxBytes,
+                          Map<String, String> click) {
 
         public Replies {
             click = click == null ? Map.of() : Map.copyOf(click);

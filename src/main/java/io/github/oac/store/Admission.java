@@ -20,8 +20,9 @@ import io.github.oac.wechat.ReplayGuard;
  * Everything the callback asks of Redis, in one round trip and one atomic step: is this signed request a replay, is
  * the message a duplicate, is the follower over the rate limit, and, for a question, the message appended to the
  * follower's inbox. Either all of it is recorded or none (Redis unreachable: 503, WeChat retries). Called as
- * {@code admission}; the answer is one of {@code replay}, {@code duplicate}, {@code limited}, {@code accepted}
- * (a question now in the inbox) and {@code new} (anything else, answered by the callback itself).
+ * {@code admission}; the answer is one of {@code replay}, {@code duplicate}, {@code full} (the follower already has
+ * chat.queue.inbox-max questions waiting: not queued, and not counted against the rate limit), {@code limited},
+ * {@code accepted} (a question now in the inbox) and {@code new} (anything else, answered by the callback itself).
  */
 @Component("admission")
 public class Admission {
@@ -30,6 +31,8 @@ public class Admission {
             if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 'replay' end
             if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then return 'duplicate' end
             if ARGV[3] ~= '1' then return 'new' end
+            local inboxMax = tonumber(ARGV[7])
+            if inboxMax > 0 and redis.call('LLEN', KEYS[4]) >= inboxMax then return 'full' end
             local limit = tonumber(ARGV[4])
             if limit > 0 then
               local n = redis.call('INCR', KEYS[3])
@@ -48,6 +51,7 @@ public class Admission {
     private final Duration replayTtl;
     private final Duration dedupTtl;
     private final int perMinute;
+    private final int inboxMax;
 
     public Admission(StringRedisTemplate redis, ObjectMapper json, Commands commands, ChatProperties properties) {
         this.redis = redis;
@@ -57,6 +61,7 @@ public class Admission {
         this.replayTtl = properties.callback().timestampWindow().multipliedBy(2);
         this.dedupTtl = properties.callback().dedupTtl();
         this.perMinute = properties.rateLimit().perMinute();
+        this.inboxMax = properties.queue().inboxMax();
     }
 
     public String admit(Exchange exchange) throws JsonProcessingException {
@@ -73,6 +78,7 @@ public class Admission {
                 List.of(replay, prefix + "dedup:" + message.key(), prefix + "rate:" + openid,
                         prefix + "inbox:" + openid, prefix + "inboxes"),
                 Long.toString(replayTtl.toSeconds()), Long.toString(dedupTtl.toSeconds()), question ? "1" : "0",
-                Integer.toString(limit), question ? json.writeValueAsString(message) : "", openid);
+                Integer.toString(limit), question ? json.writeValueAsString(message) : "", openid,
+                Integer.toString(inboxMax));
     }
 }

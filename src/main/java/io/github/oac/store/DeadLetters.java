@@ -1,15 +1,21 @@
 package io.github.oac.store;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.camel.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.data.redis.core.Cursor;
+import org.springframework.data.redis.core.ScanOptions;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Component;
@@ -23,29 +29,81 @@ import io.github.oac.wechat.InboundMessage;
 
 /**
  * Accepted messages that could not be answered, kept with the reason in the Redis hash {@code oac:dead} (msgKey →
- * JSON) until an operator replays or deletes them: too old for WeChat's 48-hour window, failed on every attempt, or
- * refused by WeChat for good. Replaying puts the message back at the end of its follower's inbox. Called as
- * {@code deadLetters}.
+ * JSON) until an operator replays them or they are older than chat.dead-letters.retention: too old for WeChat's
+ * 48-hour window, failed on every attempt, or refused by WeChat for good. {@code oac:dead:at} indexes them by the
+ * time they died (score: epoch ms, member: msgKey), for paging oldest first and for the purge. Replaying puts the
+ * message back at the end of its follower's inbox. Called as {@code deadLetters}.
  */
 @Component("deadLetters")
 public class DeadLetters {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
 
+    public static final int DEFAULT_LIMIT = 50;
+    public static final int MAX_LIMIT = 500;
+    /** Letters replayAll reads per step, so replaying thousands never holds them all in memory or Redis busy. */
+    private static final int REPLAY_BATCH = 100;
+
+    // The letter and its index entry in one step, so the index never misses a letter or lists a missing one.
+    private static final RedisScript<Long> RECORD = RedisScript.of("""
+            redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]); return redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+            """, Long.class);
     // Back into the inbox and out of the dead letters in one step, so a replay is never lost or doubled.
     private static final RedisScript<Long> REPLAY = RedisScript.of("""
+            redis.call('ZREM', KEYS[5], ARGV[1])
             if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
             redis.call('DEL', KEYS[4])
             redis.call('RPUSH', KEYS[2], ARGV[2]); redis.call('SADD', KEYS[3], ARGV[3]); return 1
             """, Long.class);
+    // The oldest letters that died before ARGV[1] (epoch ms), at most ARGV[2] of them; answers how many went.
+    private static final RedisScript<Long> PURGE = RedisScript.of("""
+            local purged = 0
+            for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1], 'LIMIT', 0, ARGV[2])) do
+              purged = purged + redis.call('HDEL', KEYS[1], id); redis.call('ZREM', KEYS[2], id)
+            end
+            return purged
+            """, Long.class);
+    // Up to ARGV[3] letters after the position (score ARGV[1], id ARGV[2]) in the index's order (score, then id
+    // byte by byte), or from the start when ARGV[2] is empty: flat {id, score, letter or false, ...}. The position
+    // need not exist any more (replayed or purged meanwhile): ZCOUNT finds where it would be.
+    @SuppressWarnings("rawtypes")
+    private static final RedisScript<List> PAGE = RedisScript.of("""
+            local function after(a, b)
+              for i = 1, math.min(#a, #b) do
+                local x, y = a:byte(i), b:byte(i)
+                if x ~= y then return x > y end
+              end
+              return #a > #b
+            end
+            local want, score, id = tonumber(ARGV[3]), tonumber(ARGV[1]), ARGV[2]
+            local start = 0
+            if id ~= '' then start = redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. ARGV[1]) end
+            local page, found = {}, 0
+            while found < want do
+              local chunk = redis.call('ZRANGE', KEYS[2], start, start + want - 1, 'WITHSCORES')
+              if #chunk == 0 then break end
+              for i = 1, #chunk, 2 do
+                if found < want and (id == '' or tonumber(chunk[i + 1]) > score or after(chunk[i], id)) then
+                  found = found + 1
+                  table.insert(page, chunk[i]); table.insert(page, chunk[i + 1])
+                  table.insert(page, redis.call('HGET', KEYS[1], chunk[i]))
+                end
+              end
+              start = start + want
+            end
+            return page
+            """, List.class);
 
     private final StringRedisTemplate redis;
     private final ObjectMapper json;
     private final Metrics metrics;
     private final String prefix;
     private final String key;
+    private final String index;
     private final Duration maxAge;
     private final int maxAttempts;
+    private final Duration retention;
+    private final int purgeBatch;
     private final Clock clock;
 
     public DeadLetters(StringRedisTemplate redis, ObjectMapper json, Metrics metrics, ChatProperties properties) {
@@ -54,9 +112,23 @@ public class DeadLetters {
         this.metrics = metrics;
         this.prefix = properties.redis().keyPrefix();
         this.key = prefix + "dead";
+        this.index = prefix + "dead:at";
         this.maxAge = properties.recovery().maxAge();
         this.maxAttempts = properties.recovery().maxAttempts();
+        this.retention = properties.deadLetters().retention();
+        this.purgeBatch = properties.deadLetters().purgeBatch();
         this.clock = Clock.systemUTC();
+    }
+
+    /** One page of {@code GET /admin/dead-letters}; next is null on the last page. */
+    public record Page(List<JsonNode> letters, String next) {
+    }
+
+    /** A page's request could not be understood: 400. */
+    public static class BadPage extends IllegalArgumentException {
+        BadPage(String message) {
+            super(message, null);
+        }
     }
 
     /** Why this message's turn should not run again (too old, or started too often), or null to go ahead. */
@@ -72,25 +144,38 @@ public class DeadLetters {
     }
 
     public void record(InboundMessage message, String reason, String unsentText) throws JsonProcessingException {
+        Instant now = clock.instant();
         Map<String, Object> letter = new LinkedHashMap<>();
         letter.put("id", message.key());
         letter.put("openid", message.fromUserName());
         letter.put("reason", reason);
-        letter.put("deadAt", clock.instant().toString());
+        letter.put("deadAt", now.toString());
         letter.put("unsent", unsentText);
         letter.put("message", message);
-        redis.opsForHash().put(key, message.key(), json.writeValueAsString(letter));
+        redis.execute(RECORD, List.of(key, index), message.key(), json.writeValueAsString(letter),
+                Long.toString(now.toEpochMilli()));
         metrics.deadLetter(reason.contains("errcode") ? "wechat-refused" : reason.startsWith("older") ? "expired"
                 : "failed");
         LOG.warn("Message {} from {} is now a dead letter: {}", message.key(), message.fromUserName(), reason);
     }
 
-    public List<JsonNode> list() throws JsonProcessingException {
+    /**
+     * Letters oldest first, {@code limit} (1 to 500, default 50) at a time. {@code cursor} is the {@code next} of the
+     * previous page: the position of its last letter, so letters replayed, purged or added meanwhile neither shift
+     * the pages nor make one repeat or skip a letter that stays.
+     */
+    public Page page(@Header("limit") String limit, @Header("cursor") String cursor) throws JsonProcessingException {
+        int size = parseLimit(limit);
+        Position after = cursor == null || cursor.isBlank() ? null : Position.decode(cursor);
+        List<Entry> entries = entriesAfter(after, size + 1);
         List<JsonNode> letters = new ArrayList<>();
-        for (Object letter : redis.opsForHash().values(key)) {
-            letters.add(json.readTree(letter.toString()));
+        for (Entry entry : entries.subList(0, Math.min(size, entries.size()))) {
+            if (entry.letter() != null) {
+                letters.add(json.readTree(entry.letter()));
+            }
         }
-        return letters;
+        String next = entries.size() > size ? entries.get(size - 1).position().encode() : null;
+        return new Page(letters, next);
     }
 
     /** Puts the message back into its follower's inbox; returns the openid to wake, or null if no such letter. */
@@ -102,25 +187,134 @@ public class DeadLetters {
         JsonNode letter = json.readTree(stored.toString());
         String openid = letter.path("openid").asText();
         Long moved = redis.execute(REPLAY, List.of(key, prefix + "inbox:" + openid, prefix + "inboxes",
-                prefix + "progress:" + id), id, json.writeValueAsString(letter.path("message")), openid);
+                prefix + "progress:" + id, index), id, json.writeValueAsString(letter.path("message")), openid);
         return moved != null && moved == 1 ? openid : null;
     }
 
-    /** Replays every dead letter; returns the followers to wake. */
+    /**
+     * Replays every letter that was dead when the call began, page by page; returns the followers to wake. A letter
+     * that dies again while this runs is new, and is left for the next call rather than replayed over and over.
+     */
     public List<String> replayAll() throws JsonProcessingException {
+        long began = clock.millis();
         List<String> openids = new ArrayList<>();
-        for (Object id : redis.opsForHash().keys(key)) {
-            String openid = replay(id.toString());
-            if (openid != null && !openids.contains(openid)) {
-                openids.add(openid);
+        Position after = null;
+        while (true) {
+            List<Entry> entries = entriesAfter(after, REPLAY_BATCH);
+            for (Entry entry : entries) {
+                if (entry.position().score() > began) {
+                    return openids;
+                }
+                String openid = replay(entry.position().id());
+                if (openid != null && !openids.contains(openid)) {
+                    openids.add(openid);
+                }
+            }
+            if (entries.size() < REPLAY_BATCH) {
+                return openids;
+            }
+            after = entries.get(entries.size() - 1).position();
+        }
+    }
+
+    /**
+     * Deletes letters older than chat.dead-letters.retention, oldest first, at most chat.dead-letters.purge-batch
+     * per call (the recovery timer calls it every chat.recovery.interval); returns how many went.
+     */
+    public long purge() {
+        indexUnindexed();
+        long cutoff = clock.millis() - retention.toMillis();
+        Long purged = redis.execute(PURGE, List.of(key, index), Long.toString(cutoff), Integer.toString(purgeBatch));
+        long count = purged == null ? 0 : purged;
+        if (count > 0) {
+            metrics.deadLettersPurged(count);
+            LOG.info("Purged {} dead letters older than {}", count, retention);
+        }
+        return count;
+    }
+
+    /** Letters written before the index existed get their entry (by their deadAt), so they page and purge too. */
+    private void indexUnindexed() {
+        Long letters = redis.opsForHash().size(key);
+        Long indexed = redis.opsForZSet().zCard(index);
+        if (letters == null || indexed == null || letters <= indexed) {
+            return;
+        }
+        try (Cursor<Map.Entry<Object, Object>> scan = redis.opsForHash().scan(key,
+                ScanOptions.scanOptions().count(500).build())) {
+            while (scan.hasNext()) {
+                Map.Entry<Object, Object> letter = scan.next();
+                redis.opsForZSet().addIfAbsent(index, letter.getKey().toString(), deadAt(letter.getValue()));
             }
         }
-        return openids;
+    }
+
+    private double deadAt(Object letter) {
+        try {
+            return Instant.parse(json.readTree(letter.toString()).path("deadAt").asText()).toEpochMilli();
+        } catch (JsonProcessingException | DateTimeParseException unreadable) {
+            return clock.millis(); // kept for a whole retention from now
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Entry> entriesAfter(Position after, int want) {
+        List<Object> flat = redis.execute(PAGE, List.of(key, index), after == null ? "0" : Long.toString(after.score()),
+                after == null ? "" : after.id(), Integer.toString(want));
+        List<Entry> entries = new ArrayList<>();
+        for (int i = 0; flat != null && i + 2 < flat.size(); i += 3) {
+            Object letter = flat.get(i + 2);
+            entries.add(new Entry(new Position((long) Double.parseDouble(flat.get(i + 1).toString()),
+                    flat.get(i).toString()), letter == null ? null : letter.toString()));
+        }
+        return entries;
+    }
+
+    private static int parseLimit(String limit) {
+        if (limit == null || limit.isBlank()) {
+            return DEFAULT_LIMIT;
+        }
+        try {
+            int size = Integer.parseInt(limit.strip());
+            if (size >= 1 && size <= MAX_LIMIT) {
+                return size;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new BadPage("limit must be a whole number from 1 to " + MAX_LIMIT);
+    }
+
+    private record Entry(Position position, String letter) {
+    }
+
+    /** Where a letter sits in oac:dead:at; as a cursor it is opaque: base64url of "score:id". */
+    private record Position(long score, String id) {
+
+        String encode() {
+            return Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString((score + ":" + id).getBytes(StandardCharsets.UTF_8));
+        }
+
+        static Position decode(String cursor) {
+            try {
+                String decoded = new String(Base64.getUrlDecoder().decode(cursor.strip()), StandardCharsets.UTF_8);
+                int colon = decoded.indexOf(':');
+                long score = Long.parseLong(decoded.substring(0, Math.max(colon, 0)));
+                String id = decoded.substring(colon + 1);
+                if (colon > 0 && score >= 0 && !id.isEmpty()) {
+                    return new Position(score, id);
+                }
+            } catch (IllegalArgumentException e) {
+                // not base64, or no number before the colon: refused below
+            }
+            throw new BadPage("cursor is not one this endpoint gave out");
+        }
     }
 
     private static long parseLong(String value) {
         try {
-            return Long.parseLong(value == null ? "" : value.trim());
+            return Long.parseLong(value == null ? "" : value.strip());
         } catch (NumberFormatException e) {
             return 0;
         }

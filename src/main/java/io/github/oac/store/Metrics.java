@@ -6,8 +6,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * What happened to callbacks and answers, as Micrometer counters under /actuator/metrics: oac.callbacks (tag
- * outcome: accepted, duplicate, replay, limited, busy, ignored, replied, acknowledged) and oac.dead.letters (tag
- * reason). Called as {@code metrics}.
+ * outcome: accepted, duplicate, replay, full, limited, busy, ignored, replied, acknowledged), oac.dead.letters (tag
+ * reason) and oac.dead.letters.purged (outlived their retention). Called as {@code metrics}.
  */
 @Component("metrics")
 public class Metrics {
@@ -26,5 +26,10 @@ public class Metrics {
 
     public void deadLetter(String reason) {
         registry.counter("oac.dead.letters", "reason", reason).increment();
+    }
+
+    /** Dead letters deleted because they outlived chat.dead-letters.retention. */
+    public void deadLettersPurged(long count) {
+        registry.counter("oac.dead.letters.purged").increment(count);
     }
 }

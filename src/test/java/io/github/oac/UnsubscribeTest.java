@@ -1,0 +1,45 @@
+package io.github.oac;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+/** An unfollow takes the follower's queued work with it, even while one of their turns is in flight. */
+class UnsubscribeTest extends RouteTestSupport {
+
+    @Test
+    void unsubscribeRemovesInboxProgressAndPendingRest() {
+        String openid = newOpenid();
+        String first = newMsgId();
+        String second = newMsgId();
+        stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).willReturn(okJson(completion("answer to the first"))
+                .withFixedDelay(2000)));
+        assertThat(postCallback(textMessage(openid, first, "first question")).getBody()).isEqualTo("success");
+        await(() -> modelCallsAsking("first question"), calls -> !calls.isEmpty()); // its turn is in flight
+        assertThat(postCallback(textMessage(openid, second, "second question")).getBody()).isEqualTo("success");
+        // what earlier turns could have left: the rest of a long answer, a progress record of a queued message
+        redis.opsForValue().set("oac:pending:" + openid, "the rest of an earlier answer", Duration.ofHours(48));
+        redis.opsForHash().put("oac:progress:" + second, "attempts", "1");
+        List<String> theirs = List.of("oac:inbox:" + openid, "oac:pending:" + openid, "oac:progress:" + first,
+                "oac:progress:" + second);
+        assertThat(redis.countExistingKeys(theirs)).isEqualTo(theirs.size());
+
+        assertThat(postCallback(eventMessage(openid, "unsubscribe", null)).getBody()).isEqualTo("success");
+
+        assertThat(redis.countExistingKeys(theirs)).as("gone at once").isZero();
+        assertThat(redis.opsForSet().isMember("oac:inboxes", openid)).isFalse();
+
+        // the turn in flight ends without failing and without bringing anything back
+        await(() -> redis.hasKey("oac:owner:" + openid), Boolean.FALSE::equals);
+        assertThat(redis.countExistingKeys(theirs)).as("still gone").isZero();
+        assertThat(redis.opsForSet().isMember("oac:inboxes", openid)).isFalse();
+        assertThat(textsSentTo(openid)).containsExactly("answer to the first");
+        assertThat(modelCallsAsking("second question")).as("the queued question is not asked").isEmpty();
+    }
+}
