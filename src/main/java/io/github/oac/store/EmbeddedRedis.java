@@ -1,12 +1,16 @@
 package io.github.oac.store;
 
+import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -17,6 +21,7 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import redis.embedded.Redis;
 import redis.embedded.RedisServer;
 
 /**
@@ -26,6 +31,10 @@ import redis.embedded.RedisServer;
  *
  * <p>A JVM killed with SIGKILL leaves its redis-server running. The pidfile in the data directory names it, so the
  * next start stops it (SIGTERM makes redis flush the append-only file) and then loads the same data.
+ *
+ * <p>embedded-redis writes the config and extracts the binary; the process is run here rather than by its
+ * RedisServer, whose JVM shutdown hook would stop Redis at SIGTERM while Camel still finishes in-flight turns.
+ * The server is stopped by {@link #close()}, which Spring calls after Camel has stopped.
  */
 public final class EmbeddedRedis implements AutoCloseable {
 
@@ -40,12 +49,13 @@ public final class EmbeddedRedis implements AutoCloseable {
 
     private static final long STOP_WAIT_SECONDS = 10;
 
-    private final RedisServer server;
+    private final List<String> command;
     private final int port;
     private final Path dataDir;
+    private Process process;
 
-    private EmbeddedRedis(RedisServer server, int port, Path dataDir) {
-        this.server = server;
+    private EmbeddedRedis(List<String> command, int port, Path dataDir) {
+        this.command = command;
         this.port = port;
         this.dataDir = dataDir;
     }
@@ -54,16 +64,18 @@ public final class EmbeddedRedis implements AutoCloseable {
     public static EmbeddedRedis start() {
         try {
             int port = freePort();
-            RedisServer server = RedisServer.newRedisServer()
+            EmbeddedRedis server = new EmbeddedRedis(RedisServer.newRedisServer()
                     .port(port)
                     .bind("127.0.0.1")
                     .setting("save \"\"")
                     .setting("appendonly no")
                     .setting("protected-mode yes")
-                    .build();
-            server.start();
+                    .buildCommandArgs(), port, null);
+            server.launch();
+            // no Spring context closes this one: don't let it outlive the JVM
+            Runtime.getRuntime().addShutdownHook(new Thread(server::stopQuietly, "embedded-redis-stop"));
             LOG.info("Started an embedded Redis server on 127.0.0.1:{} (data is not kept)", port);
-            return new EmbeddedRedis(server, port, null);
+            return server;
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start the embedded Redis server", e);
         }
@@ -82,9 +94,8 @@ public final class EmbeddedRedis implements AutoCloseable {
             OptionalLong stopped = stopStaleServer(dir, remembered);
             int chosen = port > 0 ? port
                     : remembered.isPresent() && isFree(remembered.getAsInt()) ? remembered.getAsInt() : freePort();
-            // embedded-redis writes these lines to a redis.conf and appends "bind"; readiness is redis's own
-            // "Ready to accept connections", logged after the append-only file is loaded
-            RedisServer server = RedisServer.newRedisServer()
+            // embedded-redis writes these lines to a redis.conf and appends "bind"
+            EmbeddedRedis server = new EmbeddedRedis(RedisServer.newRedisServer()
                     .port(chosen)
                     .bind("127.0.0.1")
                     .setting("dir " + quoted(dir))
@@ -93,15 +104,20 @@ public final class EmbeddedRedis implements AutoCloseable {
                     .setting("appendfsync everysec")
                     .setting("save \"\"") // the append-only file is the record; no snapshots on top
                     .setting("protected-mode yes")
-                    .build();
-            server.start();
-            Files.writeString(dir.resolve(PORTFILE), Integer.toString(chosen));
-            Files.writeString(dir.resolve(OWNERFILE), Long.toString(ProcessHandle.current().pid()));
+                    .buildCommandArgs(), chosen, dir);
+            server.launch();
+            try {
+                Files.writeString(dir.resolve(PORTFILE), Integer.toString(chosen));
+                Files.writeString(dir.resolve(OWNERFILE), Long.toString(ProcessHandle.current().pid()));
+            } catch (IOException e) {
+                server.close();
+                throw e;
+            }
             LOG.info("Embedded Redis (no REDIS_URL) on 127.0.0.1:{} keeps its data in {} (append-only file, fsync "
                     + "every second){}", chosen, dir, stopped.isPresent()
                     ? "; stopped the stale redis-server (pid " + stopped.getAsLong() + ") a killed run left there"
                     : "");
-            return new EmbeddedRedis(server, chosen, dir);
+            return server;
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start the embedded Redis server in " + dir, e);
         }
@@ -122,13 +138,77 @@ public final class EmbeddedRedis implements AutoCloseable {
 
     /** Stops the server (SIGTERM: redis flushes its append-only file); {@link #restart()} brings it back. */
     @Override
-    public void close() throws IOException {
-        server.stop();
+    public synchronized void close() throws IOException {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while stopping the embedded Redis server", e);
+        }
+        process = null;
     }
 
     /** Starts the stopped server again on the same port and data (outage drills). */
     public void restart() throws IOException {
-        server.start();
+        launch();
+    }
+
+    /**
+     * Runs redis-server and waits for its "Ready to accept connections", which it logs once the append-only file is
+     * loaded; then keeps reading its output, so a full pipe never blocks it.
+     */
+    private synchronized void launch() throws IOException {
+        if (process != null) {
+            return;
+        }
+        Process started = new ProcessBuilder(command).directory(new File(command.get(0)).getParentFile())
+                .redirectErrorStream(true).start();
+        BufferedReader output = new BufferedReader(new InputStreamReader(started.getInputStream(),
+                StandardCharsets.UTF_8));
+        StringBuilder startup = new StringBuilder();
+        String line;
+        while ((line = output.readLine()) != null) {
+            startup.append('\n').append(line);
+            if (Redis.SERVER_READY_PATTERN.matcher(line).matches()) {
+                Thread drain = new Thread(() -> relay(output), "embedded-redis-log");
+                drain.setDaemon(true);
+                drain.start();
+                process = started;
+                return;
+            }
+        }
+        started.destroyForcibly();
+        throw new IOException("redis-server did not start:" + startup);
+    }
+
+    /** Redis marks warnings and notable events with " # " ("pid:M 01 Jan 2025 12:00:00.000 # ..."). */
+    private static void relay(BufferedReader output) {
+        try (output) {
+            String line;
+            while ((line = output.readLine()) != null) {
+                if (line.contains(" # ")) {
+                    LOG.info("redis-server: {}", line);
+                } else {
+                    LOG.debug("redis-server: {}", line);
+                }
+            }
+        } catch (IOException closed) {
+            // the server exited
+        }
+    }
+
+    private void stopQuietly() {
+        try {
+            close();
+        } catch (IOException e) {
+            LOG.warn("Could not stop the embedded Redis server: {}", e.getMessage());
+        }
     }
 
     /**

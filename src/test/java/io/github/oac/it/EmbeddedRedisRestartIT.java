@@ -87,7 +87,7 @@ class EmbeddedRedisRestartIT {
     @Test
     void killedServiceAnswersItsQuestionOnceAfterRestartOnTheEmbeddedDefault() throws Exception {
         String openid = "oembedded" + ThreadLocalRandom.current().nextInt(1_000_000);
-        String msgId = Long.toString(7_000_000_000_000_000_000L + ThreadLocalRandom.current().nextLong(1_000_000_000L));
+        String msgId = Long.toString(700_000_000_000_000_000L + ThreadLocalRandom.current().nextLong(1_000_000_000L));
 
         ServiceProcess first = ServiceProcess.start("embedded-first", env());
         long stale;
@@ -123,8 +123,15 @@ class EmbeddedRedisRestartIT {
             }
             assertThat(sentTexts(openid)).as("answered exactly once, with the answer").containsExactly("slow answer");
 
+            // a graceful stop mid-answer: the embedded server must outlive the turns Camel lets finish
+            String late = openid + "late";
+            int modelCalls = stubs.findAll(postRequestedFor(urlPathEqualTo(COMPLETIONS))).size();
+            assertThat(callback(second, late, msgId + "1", "asked before the stop")).isEqualTo("success");
+            awaitTrue(Duration.ofSeconds(20), () -> stubs.findAll(postRequestedFor(urlPathEqualTo(COMPLETIONS)))
+                    .size() > modelCalls);
             second.stop();
             assertThat(second.isAlive()).isFalse();
+            assertThat(sentTexts(late)).as("answered before the service exited").containsExactly("slow answer");
         }
         awaitTrue(Duration.ofSeconds(10), () -> ProcessHandle.of(replacement).filter(ProcessHandle::isAlive).isEmpty());
         assertThat(dataDir.resolve("redis.pid")).as("removed by redis on a clean shutdown").doesNotExist();
