@@ -71,6 +71,8 @@ import io.github.oac.wechat.WechatSignature;
         "chat.recovery.interval=500",
         "chat.breaker.minimum-calls=100000", // these tests fail the model on purpose; BreakerTest tests the breaker
         "chat.replies.click.LONG=" + RouteTestSupport.LONG_CLICK_REPLY,
+        // each context its own embedded server's data dir: a shared pidfile would make contexts stop each other's
+        "chat.redis.data-dir=target/test-redis/${random.uuid}",
 })
 public abstract class RouteTestSupport {
 

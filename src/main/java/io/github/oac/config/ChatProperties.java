@@ -53,8 +53,12 @@ public record ChatProperties(
         }
     }
 
-    /** Empty url: an embedded Redis server is started on a free loopback port. */
-    public record Redis(String url, Duration timeout, int poolSize, String keyPrefix) {
+    /**
+     * Empty url: an embedded Redis server is started on loopback, keeping its data in dataDir; embeddedPort 0 reuses
+     * the port it had last time when free.
+     */
+    public record Redis(String url, Duration timeout, int poolSize, String keyPrefix, String dataDir,
+                        int embeddedPort) {
     }
 
     public record Callback(Duration dedupTtl, Duration timestampWindow, DataSize maxBodySize) {

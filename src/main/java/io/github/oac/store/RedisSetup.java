@@ -3,6 +3,7 @@ package io.github.oac.store;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -11,9 +12,6 @@ import org.springframework.data.redis.connection.jedis.JedisClientConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.github.oac.config.ChatProperties;
 import redis.clients.jedis.Jedis;
 
@@ -24,17 +22,18 @@ import redis.clients.jedis.Jedis;
 @Configuration(proxyBeanMethods = false)
 public class RedisSetup {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RedisSetup.class);
-
-    /** REDIS_URL, or the URL of an embedded server started for this context (and stopped with it). */
+    /**
+     * REDIS_URL, or the URL of an embedded server started for this context (and stopped with it), keeping its data in
+     * chat.redis.data-dir so a restart, even after kill -9, answers what was accepted before.
+     */
     @Bean(destroyMethod = "close")
     RedisEndpoint redisEndpoint(ChatProperties properties) {
-        String url = properties.redis().url();
-        if (blank(url)) {
-            LOG.info("No REDIS_URL set: using an embedded Redis server; set REDIS_URL in production");
-            return RedisEndpoint.embedded(EmbeddedRedis.start());
+        ChatProperties.Redis redis = properties.redis();
+        if (blank(redis.url())) {
+            Path dataDir = Path.of(blank(redis.dataDir()) ? "data" : redis.dataDir());
+            return RedisEndpoint.embedded(EmbeddedRedis.start(dataDir, redis.embeddedPort()));
         }
-        return RedisEndpoint.external(url);
+        return RedisEndpoint.external(redis.url());
     }
 
     @Bean

@@ -19,10 +19,12 @@ final class ServiceProcess implements AutoCloseable {
 
     private final Process process;
     private final int port;
+    private final File log;
 
-    private ServiceProcess(Process process, int port) {
+    private ServiceProcess(Process process, int port, File log) {
         this.process = process;
         this.port = port;
+        this.log = log;
     }
 
     static ServiceProcess start(String name, Map<String, String> env) throws Exception {
@@ -33,16 +35,32 @@ final class ServiceProcess implements AutoCloseable {
                 "-jar", "target/officialaccount-chatgpt.jar")
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log));
-        builder.environment().putAll(env);
+        // a null value removes the variable (REDIS_URL from the developer's shell must not leak in)
+        env.forEach((variable, value) -> {
+            if (value == null) {
+                builder.environment().remove(variable);
+            } else {
+                builder.environment().put(variable, value);
+            }
+        });
         builder.environment().put("SERVER_PORT", Integer.toString(port));
         builder.environment().put("MANAGEMENT_SERVER_PORT", Integer.toString(freePort()));
-        ServiceProcess service = new ServiceProcess(builder.start(), port);
+        ServiceProcess service = new ServiceProcess(builder.start(), port, log);
         service.awaitHealthy(Duration.ofSeconds(90));
         return service;
     }
 
     String url(String path) {
         return "http://127.0.0.1:" + port + path;
+    }
+
+    /** What the service logged so far. */
+    String log() throws IOException {
+        return java.nio.file.Files.readString(log.toPath());
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
     }
 
     /** SIGKILL: no shutdown hook runs, nothing is drained or released. */
