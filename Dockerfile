@@ -6,7 +6,7 @@
 # would kill turns mid-answer (nothing is lost, but they wait for the next start). Compose: stop_grace_period: 45s.
 # Edited routes: mount a folder over /app/routes (-v $PWD/routes:/app/routes:ro).
 
-FROM maven:3.9-eclipse-temurin-17 AS build
+FROM maven:3.9-eclipse-temurin-25 AS build
 WORKDIR /src
 COPY pom.xml .
 RUN mvn -B -q dependency:go-offline
@@ -14,15 +14,19 @@ COPY src src
 COPY routes routes
 RUN mvn -B -q package -DskipTests
 
-FROM eclipse-temurin:17-jre
+# Java 25: the web server and the answering side run on virtual threads (thousands of questions in flight)
+FROM eclipse-temurin:25-jre
 RUN groupadd --system oac && useradd --system --gid oac --home-dir /app --shell /usr/sbin/nologin oac \
     && apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /src/target/officialaccount-chatgpt.jar app.jar
 COPY routes routes
-RUN chown -R oac:oac /app
+RUN mkdir -p /app/data && chown -R oac:oac /app
+# the embedded Redis (no REDIS_URL) keeps its AOF here; declared after the chown, which a volume would discard
+VOLUME /app/data
 USER oac
 ENV SERVER_PORT=8080 \
+    CHAT_DATA_DIR=/app/data \
     MANAGEMENT_SERVER_ADDRESS=0.0.0.0 \
     CHAT_ROUTES=file:/app/routes/*.camel.yaml \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
