@@ -243,6 +243,15 @@ public abstract class RouteTestSupport {
         await(() -> redis.hasKey("oac:inbox:" + openid), Boolean.FALSE::equals);
     }
 
+    /**
+     * Waits until nothing is in flight: every inbox drained and no Camel exchange running (a turn, a retry, a typing
+     * call). Judge only then, or a late duplicate would go unseen.
+     */
+    protected void awaitQuiet(Duration atMost) {
+        Awaitility.await().atMost(atMost).pollInterval(Duration.ofMillis(50))
+                .until(() -> redis.keys("oac:inbox:*").isEmpty() && camel.getInflightRepository().size() == 0);
+    }
+
     /** Polls with a deadline: the SEDA side is asynchronous by design. */
     protected static <T> T await(Supplier<T> probe, java.util.function.Predicate<T> done) {
         return Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20))
