@@ -239,8 +239,8 @@ public class Inbox {
     private Turn turn(String openid, String token, List<?> read) throws JsonProcessingException {
         String status = read == null || read.isEmpty() ? "idle" : (String) read.get(0);
         if (!"turn".equals(status)) {
-            held.remove(token);
-            if ("lost".equals(status)) {
+            boolean wasHeld = held.remove(token) != null;
+            if ("lost".equals(status) && wasHeld) {
                 LOG.warn("Lost the lease on {}'s messages (Redis stalled past it?); its successor answers them",
                         openid);
             }
