@@ -111,6 +111,8 @@ public abstract class RouteTestSupport {
     protected StringRedisTemplate redis;
     @Autowired
     protected ObjectMapper json;
+    @Autowired
+    protected io.github.oac.wechat.AccessTokens accessTokens;
 
     @BeforeEach
     void resetStubsAndRedis() {
@@ -119,6 +121,7 @@ public abstract class RouteTestSupport {
             c.serverCommands().flushDb();
             return null;
         });
+        accessTokens.forget(accessTokens.cached()); // this process's copy goes with Redis's
         stubTokenEndpoint(ACCESS_TOKEN);
         stubs.stubFor(post(urlPathEqualTo(SEND)).willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")));
         stubs.stubFor(post(urlPathEqualTo(TYPING)).willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")));
