@@ -32,7 +32,7 @@ public record ChatProperties(
 
     public record Wechat(String token, String appId, String appSecret, String encodingAesKey,
                          String encodingAesKeyPrevious, String apiBaseUrl, Duration connectTimeout, Duration timeout,
-                         Duration tokenRefreshMargin, boolean typing) {
+                         Duration tokenRefreshMargin, boolean typing, Duration typingDelay) {
     }
 
     /**
