@@ -8,6 +8,7 @@ import org.springframework.stereotype.Component;
 import io.github.oac.chat.ChatRequest.ChatMessage;
 import io.github.oac.config.ChatProperties;
 import io.github.oac.store.Turn;
+import io.github.oac.wechat.Commands;
 import io.github.oac.wechat.InboundMessage;
 
 /**

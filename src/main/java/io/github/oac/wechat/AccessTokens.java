@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.oac.config.ChatProperties;
+import io.github.oac.store.Keys;
 
 /**
  * The access token, shared by every instance through Redis and kept in this process's memory too, so a send costs
@@ -50,13 +51,13 @@ public class AccessTokens {
     private record Cached(String token, Instant until) {
     }
 
-    public AccessTokens(StringRedisTemplate redis, ObjectMapper json, WechatApi wechatApi,
+    public AccessTokens(StringRedisTemplate redis, ObjectMapper json, WechatApi wechatApi, Keys keys,
                         ChatProperties properties) {
         this.redis = redis;
         this.json = json;
         this.wechatApi = wechatApi;
         this.wechat = properties.wechat();
-        this.key = properties.redis().keyPrefix() + "token:" + wechat.appId();
+        this.key = keys.token(wechat.appId());
     }
 
     /** The cached token (memory, else Redis), or null when none is cached (the route then fetches one). */
