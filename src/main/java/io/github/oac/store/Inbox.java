@@ -58,9 +58,21 @@ public class Inbox {
               local attempts = redis.call('HINCRBY', progress, 'attempts', 1)
               redis.call('PEXPIRE', progress, ARGV[5])
               local state = redis.call('HMGET', progress, 'answer', 'sent')
+              if state[1] then redis.call('HSET', progress, 'by', ARGV[1]) end -- this turn adopts the decision
               local memory = redis.call('GET', KEYS[4])
               if memory then redis.call('PEXPIRE', KEYS[4], ARGV[6]) end
               return {'turn', head, state[1], state[2], tostring(attempts), memory, redis.call('GET', KEYS[5])}
+            end
+            """;
+    // Whether the turn (still) owns the lease. A lease that lapsed while Redis stalled and that nobody took since is
+    // taken back, but only while this turn's decision (progress 'by') still stands: a successor that decided, or
+    // finished the message (its progress gone), wins.
+    private static final String OWN = """
+            local function own(owner, progress, token, lease)
+              local holder = redis.call('GET', owner)
+              if holder == token then redis.call('PEXPIRE', owner, lease); return true end
+              if holder or redis.call('HGET', progress, 'by') ~= token then return false end
+              redis.call('SET', owner, token, 'PX', lease); return true
             end
             """;
     private static final RedisScript<List> CLAIM = RedisScript.of(READ_HEAD + """
@@ -68,32 +80,36 @@ public class Inbox {
             return read_head()
             """, List.class);
     // The finished head leaves (only if it still is the head) with its progress, then the next head is read.
-    private static final RedisScript<List> NEXT = RedisScript.of(READ_HEAD + """
-            if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'lost'} end
+    private static final RedisScript<List> NEXT = RedisScript.of(READ_HEAD + OWN + """
+            if not own(KEYS[1], ARGV[8], ARGV[1], ARGV[2]) then return {'lost'} end
             if redis.call('LINDEX', KEYS[2], 0) == ARGV[7] then redis.call('LPOP', KEYS[2]) end
             redis.call('DEL', ARGV[8])
-            redis.call('PEXPIRE', KEYS[1], ARGV[2])
             return read_head()
             """, List.class);
     // What the turn decided, in one step: the text (so a resumed turn sends the same), the conversation, the rest
-    // kept for the continue command.
+    // kept for the continue command. A lapsed lease nobody took is taken back only while the message is still the
+    // head and nobody decided its text meanwhile.
     private static final RedisScript<Long> COMMIT = RedisScript.of("""
-            if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-            redis.call('HSET', KEYS[2], 'answer', ARGV[3]); redis.call('PEXPIRE', KEYS[2], ARGV[4])
+            local holder = redis.call('GET', KEYS[1])
+            if holder ~= ARGV[1] then
+              if holder or redis.call('LINDEX', KEYS[5], 0) ~= ARGV[10]
+                 or redis.call('HEXISTS', KEYS[2], 'answer') == 1 then return 0 end
+              redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+            end
+            redis.call('HSET', KEYS[2], 'answer', ARGV[3], 'by', ARGV[1]); redis.call('PEXPIRE', KEYS[2], ARGV[4])
             if ARGV[5] == 'set' then redis.call('SET', KEYS[3], ARGV[6], 'PX', ARGV[7])
             elseif ARGV[5] == 'del' then redis.call('DEL', KEYS[3]) end
             if ARGV[8] == '' then redis.call('DEL', KEYS[4]) else redis.call('SET', KEYS[4], ARGV[8], 'PX', ARGV[9]) end
             redis.call('PEXPIRE', KEYS[1], ARGV[2])
             return 1
             """, Long.class);
-    private static final RedisScript<Long> SENT = RedisScript.of("""
-            if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+    private static final RedisScript<Long> SENT = RedisScript.of(OWN + """
+            if not own(KEYS[1], KEYS[2], ARGV[1], ARGV[2]) then return 0 end
             redis.call('HSET', KEYS[2], 'sent', ARGV[3]); redis.call('PEXPIRE', KEYS[2], ARGV[4])
-            redis.call('PEXPIRE', KEYS[1], ARGV[2])
             return 1
             """, Long.class);
-    private static final RedisScript<Long> KEEP_PENDING = RedisScript.of("""
-            if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+    private static final RedisScript<Long> KEEP_PENDING = RedisScript.of(OWN + """
+            if not own(KEYS[1], KEYS[3], ARGV[1], ARGV[4]) then return 0 end
             if ARGV[2] == '' then redis.call('DEL', KEYS[2]) else redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) end
             return 1
             """, Long.class);
@@ -181,8 +197,9 @@ public class Inbox {
     public boolean commit(Turn turn, String text, String memory, String pending) {
         String memoryMode = memory == null ? "keep" : memory.isEmpty() ? "del" : "set";
         return owned(redis.execute(COMMIT, List.of(keys.owner(turn.openid()), keys.progress(turn.msgKey()),
-                        keys.memory(turn.openid()), keys.pending(turn.openid())), turn.token(), lease, text,
-                progressTtl, memoryMode, memory == null ? "" : memory, memoryTtl, pending, pendingTtl), turn);
+                        keys.memory(turn.openid()), keys.pending(turn.openid()), keys.inbox(turn.openid())),
+                turn.token(), lease, text, progressTtl, memoryMode, memory == null ? "" : memory, memoryTtl, pending,
+                pendingTtl, turn.head()), turn);
     }
 
     /** WeChat accepted this many parts of the turn's text. False (nothing written) when the lease was lost. */
@@ -193,8 +210,8 @@ public class Inbox {
 
     /** Replaces the rest kept for the continue command (empty: none), after WeChat stopped the answer. */
     public boolean keepPending(Turn turn, String pending) {
-        return owned(redis.execute(KEEP_PENDING, List.of(keys.owner(turn.openid()), keys.pending(turn.openid())),
-                turn.token(), pending, pendingTtl), turn);
+        return owned(redis.execute(KEEP_PENDING, List.of(keys.owner(turn.openid()), keys.pending(turn.openid()),
+                keys.progress(turn.msgKey())), turn.token(), pending, pendingTtl, lease), turn);
     }
 
     /** The turn waits (the model is paused): its start does not count, the message stays, the lease goes. */
