@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 import org.apache.camel.CamelContext;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
@@ -125,6 +126,12 @@ public abstract class RouteTestSupport {
         stubTokenEndpoint(ACCESS_TOKEN);
         stubs.stubFor(post(urlPathEqualTo(SEND)).willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")));
         stubs.stubFor(post(urlPathEqualTo(TYPING)).willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")));
+    }
+
+    /** Nothing a test started may still run into the next one: a late duplicate would be counted there, or nowhere. */
+    @AfterEach
+    void awaitNothingInFlight() {
+        awaitQuiet(Duration.ofSeconds(20));
     }
 
     /** The texts WeChat received for this follower, in the order they arrived. */

@@ -11,7 +11,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
@@ -24,11 +23,6 @@ import com.github.tomakehurst.wiremock.http.Fault;
 class WechatSendFailuresTest extends RouteTestSupport {
 
     private static final Duration QUIET = Duration.ofSeconds(20);
-
-    @AfterEach
-    void nothingLeftRunning() {
-        awaitQuiet(QUIET);
-    }
 
     @Test
     void aTokenFetchThatFailsOnTheWayIsRetriedAndTheFollowerIsAnswered() {
