@@ -182,18 +182,30 @@ class ConversationTest extends RouteTestSupport {
     }
 
     @Test
-    void typingIsShownWhileTheModelThinksAndItsFailureChangesNothing() throws Exception {
-        String openid = newOpenid();
-        stubModelAnswer("typed");
-        ask(openid, "typing?", 1);
-        await(() -> stubs.findAll(postRequestedFor(urlPathEqualTo(TYPING))
-                .withRequestBody(matchingJsonPath("$.touser", equalTo(openid)))
-                .withRequestBody(matchingJsonPath("$.command", equalTo("Typing")))), list -> list.size() == 1);
+    void typingIsShownOnlyWhenTheModelIsSlowAndItsFailureChangesNothing() throws Exception {
+        String fast = newOpenid();
+        stubAnswerTo("fast?", "quick");
+        ask(fast, "fast?", 1);
+        awaitQuiet(java.time.Duration.ofSeconds(15));
+        assertThat(typingsTo(fast)).as("a fast answer is the only call").isEmpty();
+
+        String slow = newOpenid();
+        stubs.stubFor(post(urlPathEqualTo(COMPLETIONS))
+                .withRequestBody(matchingJsonPath("$.messages[-1].content", equalTo("slow?")))
+                .willReturn(okJson(completion("typed")).withFixedDelay(1500))); // chat.wechat.typing-delay: 1 s
+        ask(slow, "slow?", 1);
+        assertThat(typingsTo(slow)).hasSize(1);
 
         String other = newOpenid();
         stubs.stubFor(post(urlPathEqualTo(TYPING)).willReturn(okJson("{\"errcode\":45080,\"errmsg\":\"no\"}")));
-        ask(other, "typing refused?", 1);
+        ask(other, "slow?", 1);
         assertThat(textsSentTo(other)).containsExactly("typed");
+    }
+
+    private List<LoggedRequest> typingsTo(String openid) {
+        return stubs.findAll(postRequestedFor(urlPathEqualTo(TYPING))
+                .withRequestBody(matchingJsonPath("$.touser", equalTo(openid)))
+                .withRequestBody(matchingJsonPath("$.command", equalTo("Typing"))));
     }
 
     // ---- providers ----

@@ -115,6 +115,8 @@ public abstract class RouteTestSupport {
     protected StringRedisTemplate redis;
     @Autowired
     protected ObjectMapper json;
+    @Autowired
+    protected io.github.oac.wechat.AccessTokens accessTokens;
 
     @BeforeEach
     void resetStubsAndRedis() {
@@ -123,20 +125,16 @@ public abstract class RouteTestSupport {
             c.serverCommands().flushDb();
             return null;
         });
+        accessTokens.forget(accessTokens.cached()); // this process's copy goes with Redis's
         stubTokenEndpoint(ACCESS_TOKEN);
         stubs.stubFor(post(urlPathEqualTo(SEND)).willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")));
         stubs.stubFor(post(urlPathEqualTo(TYPING)).willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")));
     }
 
-    /**
-     * A test ends only when nothing it started is still running: no accepted message unanswered, no exchange in
-     * flight. Otherwise its turns would reach the stubs (and Redis) of the next test.
-     */
+    /** Nothing a test started may still run into the next one: a late duplicate would be counted there, or nowhere. */
     @AfterEach
     void awaitNothingInFlight() {
-        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
-                .until(() -> redis.opsForSet().size("oac:inboxes") == 0
-                        && camel.getInflightRepository().size() == 0);
+        awaitQuiet(Duration.ofSeconds(30));
     }
 
     /** A URL on the management port (metrics, health details), which the public port does not serve. */
@@ -275,6 +273,15 @@ public abstract class RouteTestSupport {
     /** Waits until every accepted message of this follower has had its turn (their inbox is gone). */
     protected void awaitTurnsFinished(String openid) {
         await(() -> redis.hasKey("oac:inbox:" + openid), Boolean.FALSE::equals);
+    }
+
+    /**
+     * Waits until nothing is in flight: every inbox drained and no Camel exchange running (a turn, a retry, a typing
+     * call). Judge only then, or a late duplicate would go unseen.
+     */
+    protected void awaitQuiet(Duration atMost) {
+        Awaitility.await().atMost(atMost).pollInterval(Duration.ofMillis(50))
+                .until(() -> redis.keys("oac:inbox:*").isEmpty() && camel.getInflightRepository().size() == 0);
     }
 
     /** Polls with a deadline: the SEDA side is asynchronous by design. */

@@ -2,140 +2,130 @@ package io.github.oac.chat;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 
 import io.github.oac.config.ChatProperties;
 import io.github.oac.store.DeadLetters;
-import io.github.oac.store.Progress;
-import io.github.oac.wechat.InboundMessage;
+import io.github.oac.store.Inbox;
+import io.github.oac.store.Turn;
 import io.github.oac.wechat.CustomerServiceText;
 import io.github.oac.wechat.WechatApiException;
 
 /**
- * Sends a text as customer-service messages within WeChat's limits: parts of at most chat.delivery.max-bytes, at
- * most chat.delivery.max-messages per follower message, the last of them ending with the continue hint when more
- * remains. The rest waits in {@code oac:pending:<openid>} for the continue command. A quota or window refusal
- * (45047, 45015) stops the answer and keeps what was not sent; a follower WeChat will not reach (43004, 40003) or a
- * missing permission (48001) drops it. The state of one delivery lives in the exchange variable {@code delivery}.
- * Called as {@code answerDelivery}.
+ * Sends a turn's text as customer-service messages within WeChat's limits: parts of at most chat.delivery.max-bytes,
+ * at most chat.delivery.max-messages per follower message, the last of them ending with the continue hint when more
+ * remains. The rest waits in {@code oac:pending:<openid>} for the continue command. Every write is conditional on
+ * the turn's lease (see Inbox): a turn that lost it stops before its next part. Called as {@code answerDelivery}.
  */
 @Component("answerDelivery")
 public class AnswerDelivery {
 
-    public static final String DELIVERY = "delivery";
-    public static final String WECHAT_FAILURE = "wechatFailure";
     private static final Logger LOG = LoggerFactory.getLogger(AnswerDelivery.class);
-    private static final Set<Integer> KEEP_FOR_LATER = Set.of(45047, 45015);
 
-    private final StringRedisTemplate redis;
+    private final Inbox inbox;
+    private final Conversation conversation;
+    private final DeadLetters deadLetters;
     private final ChatProperties.Delivery limits;
     private final String hint;
-    private final String nothingPending;
-    private final String prefix;
     private final AtomicBoolean permissionReported = new AtomicBoolean();
 
-    private final Progress progress;
-    private final DeadLetters deadLetters;
-
-    public AnswerDelivery(StringRedisTemplate redis, Progress progress, DeadLetters deadLetters,
+    public AnswerDelivery(Inbox inbox, Conversation conversation, DeadLetters deadLetters,
                           ChatProperties properties) {
-        this.redis = redis;
-        this.progress = progress;
+        this.inbox = inbox;
+        this.conversation = conversation;
         this.deadLetters = deadLetters;
         this.limits = properties.delivery();
         this.hint = properties.replies().continueHint();
-        this.nothingPending = properties.replies().nothingPending();
-        this.prefix = properties.redis().keyPrefix() + "pending:";
+    }
+
+    /** An earlier attempt decided the text: the parts WeChat has not accepted yet. */
+    public Delivery resume(Turn turn) {
+        Delivery delivery = Delivery.of(turn.answer(), limits, hint);
+        delivery.skip(turn.sent());
+        return delivery;
     }
 
     /**
-     * Plans the delivery of the body's text, skipping the parts WeChat already accepted in an earlier attempt of
-     * this message's turn. A new answer replaces whatever was still pending.
+     * Commits what the turn decided, in one step: the text (a resumed turn sends the same), the conversation, the
+     * rest beyond WeChat's quota for the continue command (replacing an older rest). A turn that lost its lease
+     * commits nothing and sends nothing.
      */
-    public void plan(Exchange exchange) {
-        Delivery delivery = Delivery.of(exchange.getMessage().getBody(String.class), limits, hint);
-        delivery.skip(progress.sent(exchange.getVariable("msgKey", String.class)));
-        exchange.setVariable(DELIVERY, delivery);
-    }
-
-    /**
-     * The pending rest of a long answer (the continue command), or the words for nothing pending. Read, not taken:
-     * finish() replaces or clears it once this delivery is over, so a crash in between loses nothing.
-     */
-    public String pending(String openid) {
-        String pending = redis.opsForValue().get(prefix + openid);
-        return pending == null ? nothingPending : pending;
-    }
-
-    public boolean hasNext(Exchange exchange) {
-        return delivery(exchange).hasNext();
+    public Delivery commit(Turn turn, Reply reply) throws JsonProcessingException {
+        Delivery delivery = Delivery.of(reply.text(), limits, hint);
+        String memory = reply.forget() ? ""
+                : reply.remembered() ? conversation.remembered(turn.memory(), reply.question(), reply.answer())
+                : null;
+        if (!inbox.commit(turn, reply.text(), memory, delivery.rest())) {
+            delivery.lose();
+        }
+        return delivery;
     }
 
     /** The next part, as the body for direct:wechat-send. */
-    public CustomerServiceText next(Exchange exchange) {
-        exchange.removeVariable(WECHAT_FAILURE);
-        return CustomerServiceText.of(exchange.getVariable("openid", String.class), delivery(exchange).nextText());
+    public CustomerServiceText next(Turn turn, Delivery delivery) {
+        return CustomerServiceText.of(turn.openid(), delivery.nextText());
     }
 
-    /** Records how the send went (direct:wechat-send leaves a final failure in the variable wechatFailure). */
-    public void sent(Exchange exchange) throws JsonProcessingException {
-        Delivery delivery = delivery(exchange);
-        Exception failure = exchange.getVariable(WECHAT_FAILURE, Exception.class);
-        String msgKey = exchange.getVariable("msgKey", String.class);
-        if (failure == null) {
-            progress.sentOne(msgKey);
-            delivery.advance();
+    /**
+     * WeChat accepted the part. Recorded (while the lease holds) only when more parts follow: after the last one the
+     * turn is over and its message leaves the inbox.
+     */
+    public void sent(Turn turn, Delivery delivery) {
+        delivery.advance();
+        if (delivery.hasNext() && !inbox.sent(turn, delivery.index())) {
+            delivery.lose();
+        }
+    }
+
+    /**
+     * WeChat refused the part (an errcode, or an HTTP error after the retries). A quota or window refusal keeps the
+     * unsent rest for the continue command; anything else makes the message a dead letter with the unsent text.
+     */
+    public void refused(Turn turn, Delivery delivery, WechatApiException refusal) throws JsonProcessingException {
+        if (refusal.keepsRestForLater()) {
+            LOG.warn("WeChat refused part {} of the answer to {} (errcode {}); the rest waits for the continue command",
+                    delivery.index() + 1, turn.msgKey(), refusal.getErrcode());
+            delivery.stopKeepingRest();
+            inbox.keepPending(turn, delivery.rest());
             return;
         }
-        int errcode = failure instanceof WechatApiException api ? api.getErrcode() : Integer.MIN_VALUE;
-        if (KEEP_FOR_LATER.contains(errcode)) {
-            LOG.warn("WeChat refused part {} of the answer to {} (errcode {}); the rest waits for the continue command",
-                    delivery.index() + 1, msgKey, errcode);
-            delivery.stopKeepingRest();
-        } else if (errcode == 48001) {
+        if (refusal.isPermissionMissing()) {
             if (permissionReported.compareAndSet(false, true)) {
                 LOG.error("WeChat answered 48001 (api unauthorized): this Official Account has no customer-service "
                         + "permission, so no answer can be delivered. Verify the account (微信认证) or use a test "
                         + "account. Further 48001 errors are logged at DEBUG.");
             } else {
-                LOG.debug("48001 again for {}", msgKey);
+                LOG.debug("48001 again for {}", turn.msgKey());
             }
-            deadLetter(exchange, delivery, failure);
         } else {
-            LOG.error("Answer to {} stopped after part {}: {}", msgKey, delivery.index(), failure.getMessage());
-            deadLetter(exchange, delivery, failure);
+            LOG.error("Answer to {} stopped after part {}: {}", turn.msgKey(), delivery.index(), refusal.getMessage());
         }
+        deadLetter(turn, delivery, "WeChat refused the answer: " + refusal.getMessage());
     }
 
-    private void deadLetter(Exchange exchange, Delivery delivery, Exception failure) throws JsonProcessingException {
+    /**
+     * The send failed in a way that may or may not have reached the follower (it timed out after the request left).
+     * Never sent again, so never twice: the message becomes a dead letter with the text from this part on.
+     */
+    public void unconfirmed(Turn turn, Delivery delivery, Exception failure) throws JsonProcessingException {
+        LOG.error("Answer to {} stopped at part {}, which may or may not have arrived: {}", turn.msgKey(),
+                delivery.index() + 1, failure.getMessage());
+        deadLetter(turn, delivery, "WeChat did not confirm part " + (delivery.index() + 1) + " (it may have "
+                + "arrived; not sent again): " + failure.getMessage());
+    }
+
+    private void deadLetter(Turn turn, Delivery delivery, String reason) throws JsonProcessingException {
         String unsent = delivery.unsent();
         delivery.stopDroppingRest();
-        deadLetters.record(exchange.getVariable("message", InboundMessage.class),
-                "WeChat refused the answer: " + failure.getMessage(), unsent);
-    }
-
-    /** Keeps what was not sent for the continue command (48 h), or clears what an earlier answer left. */
-    public void finish(Exchange exchange) {
-        String key = prefix + exchange.getVariable("openid", String.class);
-        String rest = delivery(exchange).rest();
-        if (rest.isEmpty()) {
-            redis.delete(key);
-        } else {
-            redis.opsForValue().set(key, rest, limits.pendingTtl());
+        if (inbox.keepPending(turn, "")) {
+            deadLetters.record(turn.message(), reason, unsent);
         }
-    }
-
-    private static Delivery delivery(Exchange exchange) {
-        return exchange.getVariable(DELIVERY, Delivery.class);
     }
 
     /** One text's way out: the parts to send now, the rest for later, how far sending got. */
@@ -162,6 +152,7 @@ public class AnswerDelivery {
             return new Delivery(split.parts(), !split.rest().isEmpty(), hintSuffix, split.rest());
         }
 
+        /** Another part to send: false once all went out, WeChat stopped the answer, or the lease was lost. */
         public boolean hasNext() {
             return !stopped && index < parts.size();
         }
@@ -181,6 +172,11 @@ public class AnswerDelivery {
 
         void skip(int alreadySent) {
             index = Math.min(parts.size(), Math.max(0, alreadySent));
+        }
+
+        /** The lease is gone: the successor sends the rest, this turn nothing more. */
+        void lose() {
+            stopped = true;
         }
 
         void stopKeepingRest() {

@@ -7,6 +7,8 @@ import org.springframework.stereotype.Component;
 
 import io.github.oac.chat.ChatRequest.ChatMessage;
 import io.github.oac.config.ChatProperties;
+import io.github.oac.store.Turn;
+import io.github.oac.wechat.Commands;
 import io.github.oac.wechat.InboundMessage;
 
 /**
@@ -27,12 +29,14 @@ public class ChatRequests {
         this.commands = commands;
     }
 
-    public ChatRequest forQuestion(InboundMessage message) {
+    /** The request for this turn's question, with the conversation its claim read. */
+    public ChatRequest forQuestion(Turn turn) {
+        InboundMessage message = turn.message();
         List<ChatMessage> messages = new ArrayList<>();
         if (openai.systemPrompt() != null && !openai.systemPrompt().isBlank()) {
             messages.add(new ChatMessage("system", openai.systemPrompt()));
         }
-        messages.addAll(conversation.history(message.fromUserName()));
+        messages.addAll(conversation.history(turn.memory()));
         messages.add(new ChatMessage("user", question(message)));
         return new ChatRequest(openai.model(), messages, openai.temperature(), openai.maxTokens());
     }

@@ -3,7 +3,6 @@ package io.github.oac.chat;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -14,10 +13,10 @@ import io.github.oac.chat.ChatRequest.ChatMessage;
 import io.github.oac.config.ChatProperties;
 
 /**
- * A follower's recent exchanges, in Redis as JSON under {@code oac:memory:<openid>}. Only whole exchanges (question
- * and answer) are stored, bounded by count and characters with the oldest dropped first, and forgotten after the
- * idle timeout (every read and write restarts it). A follower's messages are answered one at a time (see Inbox), so
- * read-modify-write here does not race. Called as {@code conversation}.
+ * A follower's recent exchanges, kept in Redis as JSON under {@code oac:memory:<openid>}: read with the turn
+ * (Inbox.claim) and written with its commit, so a turn reads it once and a turn that lost its lease cannot write
+ * it. Only whole exchanges (question and answer) are kept, bounded by count and characters with the oldest dropped
+ * first; the idle timeout is Redis's. Called as {@code conversation}.
  */
 @Component("conversation")
 public class Conversation {
@@ -25,22 +24,17 @@ public class Conversation {
     private static final TypeReference<List<ChatMessage>> TURNS = new TypeReference<>() {
     };
 
-    private final StringRedisTemplate redis;
     private final ObjectMapper json;
     private final ChatProperties.Memory memory;
-    private final String prefix;
 
-    public Conversation(StringRedisTemplate redis, ObjectMapper json, ChatProperties properties) {
-        this.redis = redis;
+    public Conversation(ObjectMapper json, ChatProperties properties) {
         this.json = json;
         this.memory = properties.memory();
-        this.prefix = properties.redis().keyPrefix() + "memory:";
     }
 
-    /** Past messages, oldest first; touching them keeps the conversation alive. */
-    public List<ChatMessage> history(String openid) {
-        String stored = redis.opsForValue().getAndExpire(prefix + openid, memory.idleTimeout());
-        if (stored == null) {
+    /** Past messages, oldest first, from the stored JSON (null: none yet). */
+    public List<ChatMessage> history(String stored) {
+        if (stored == null || stored.isEmpty()) {
             return List.of();
         }
         try {
@@ -50,16 +44,13 @@ public class Conversation {
         }
     }
 
-    public void remember(String openid, String question, String answer) throws JsonProcessingException {
-        List<ChatMessage> turns = new ArrayList<>(history(openid));
+    /** The stored JSON with this exchange added and the oldest dropped beyond the limits. */
+    public String remembered(String stored, String question, String answer) throws JsonProcessingException {
+        List<ChatMessage> turns = new ArrayList<>(history(stored));
         turns.add(new ChatMessage("user", question));
         turns.add(new ChatMessage("assistant", answer));
         trim(turns, memory.maxTurns(), memory.maxChars());
-        redis.opsForValue().set(prefix + openid, json.writeValueAsString(turns), memory.idleTimeout());
-    }
-
-    public void reset(String openid) {
-        redis.delete(prefix + openid);
+        return json.writeValueAsString(turns);
     }
 
     /** Drops the oldest exchanges until at most maxTurns exchanges and maxChars characters remain. */

@@ -35,7 +35,8 @@ public record ChatProperties(
     /** allowPlaintext: accept plaintext callbacks although a key is set, for the minutes of switching modes. */
     public record Wechat(String token, String appId, String appSecret, String encodingAesKey,
                          String encodingAesKeyPrevious, boolean allowPlaintext, String apiBaseUrl,
-                         Duration connectTimeout, Duration timeout, Duration tokenRefreshMargin, boolean typing) {
+                         Duration connectTimeout, Duration timeout, Duration tokenRefreshMargin, boolean typing,
+                         Duration typingDelay) {
     }
 
     /**

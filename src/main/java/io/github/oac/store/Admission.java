@@ -11,7 +11,7 @@ import org.springframework.stereotype.Component;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.github.oac.chat.Commands;
+import io.github.oac.wechat.Commands;
 import io.github.oac.config.ChatProperties;
 import io.github.oac.wechat.InboundMessage;
 import io.github.oac.wechat.ReplayGuard;

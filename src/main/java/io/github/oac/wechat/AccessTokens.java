@@ -1,6 +1,8 @@
 package io.github.oac.wechat;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -14,11 +16,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.oac.config.ChatProperties;
+import io.github.oac.store.Keys;
 
 /**
- * The access token, shared by every instance through Redis. Fetched with /cgi-bin/stable_token in normal mode, which
- * hands every caller the same token while it is valid, so instances need no lock and never knock each other's token
- * out. The fetch itself is the route {@code wechat-token}; this bean only builds, reads and caches.
+ * The access token, shared by every instance through Redis and kept in this process's memory too, so a send costs
+ * no Redis round trip. Fetched with /cgi-bin/stable_token in normal mode, which hands every caller the same token
+ * while it is valid, so instances need no lock and never knock each other's token out. The fetch itself is the
+ * route {@code wechat-token}; this bean only builds, reads and caches.
  */
 @Component("accessTokens")
 public class AccessTokens {
@@ -28,24 +32,47 @@ public class AccessTokens {
             "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end",
             Long.class);
 
+    // The token with its remaining life in one round trip, so memory keeps it exactly as long as Redis does.
+    private static final RedisScript<List> GET_WITH_TTL = RedisScript.of("""
+            local token = redis.call('GET', KEYS[1])
+            if not token then return {} end
+            return {token, tostring(redis.call('PTTL', KEYS[1]))}
+            """, List.class);
+
     private final StringRedisTemplate redis;
     private final ObjectMapper json;
     private final WechatApi wechatApi;
     private final ChatProperties.Wechat wechat;
     private final String key;
+    private final Clock clock = Clock.systemUTC();
+    /** This process's copy: the token and when it stops being used. */
+    private volatile Cached memory;
 
-    public AccessTokens(StringRedisTemplate redis, ObjectMapper json, WechatApi wechatApi,
+    private record Cached(String token, Instant until) {
+    }
+
+    public AccessTokens(StringRedisTemplate redis, ObjectMapper json, WechatApi wechatApi, Keys keys,
                         ChatProperties properties) {
         this.redis = redis;
         this.json = json;
         this.wechatApi = wechatApi;
         this.wechat = properties.wechat();
-        this.key = properties.redis().keyPrefix() + "token:" + wechat.appId();
+        this.key = keys.token(wechat.appId());
     }
 
-    /** The cached token, or null when none is cached (the route then fetches one). */
+    /** The cached token (memory, else Redis), or null when none is cached (the route then fetches one). */
     public String cached() {
-        return redis.opsForValue().get(key);
+        Cached cached = memory;
+        if (cached != null && clock.instant().isBefore(cached.until())) {
+            return cached.token();
+        }
+        List<?> shared = redis.execute(GET_WITH_TTL, List.of(key));
+        if (shared == null || shared.size() < 2) {
+            return null;
+        }
+        String token = (String) shared.get(0);
+        memory = new Cached(token, clock.instant().plusMillis(Long.parseLong((String) shared.get(1))));
+        return token;
     }
 
     /** Body of the stable_token request. Holds the AppSecret: never log it. */
@@ -71,12 +98,17 @@ public class AccessTokens {
             ttl = Duration.ofSeconds(30);
         }
         redis.opsForValue().set(key, token, ttl);
+        memory = new Cached(token, clock.instant().plus(ttl));
         return token;
     }
 
     /** WeChat refused this token (40001/40014/42001): drop it from the cache so the next call fetches again. */
     public void forget(String token) {
         if (token != null) {
+            Cached cached = memory;
+            if (cached != null && cached.token().equals(token)) {
+                memory = null;
+            }
             redis.execute(DELETE_IF_SAME, List.of(key), token);
         }
     }

@@ -9,11 +9,14 @@ import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 
 /**
  * Makes the fake model and the fake WeChat misbehave at random, when switched on: model 500s, 429s and answers too
- * slow for the configured timeout; WeChat errcode -1 (system busy). Seeded, so a failing run can be repeated.
+ * slow for the configured timeout; WeChat errcode -1 (system busy), 502 from its edge, and answers that come after
+ * the service stopped waiting (the message arrived, the service cannot know). Seeded ({@code -Dit.seed=…} repeats a
+ * run; the seed is printed).
  */
 final class RandomFaults implements ResponseDefinitionTransformerV2 {
 
-    private final Random random = new Random(500);
+    static final long SEED = Long.getLong("it.seed", System.nanoTime());
+    private final Random random = new Random(SEED);
     private volatile boolean on;
 
     void on(boolean on) {
@@ -42,9 +45,19 @@ final class RandomFaults implements ResponseDefinitionTransformerV2 {
             if (dice < 20) {
                 return ResponseDefinitionBuilder.like(normal).withFixedDelay(2500).build(); // > the 1.5 s timeout
             }
-        } else if (path.startsWith("/cgi-bin/message/custom/send") && dice < 10) {
-            return ResponseDefinitionBuilder.responseDefinition().withStatus(200).withHeader("Content-Type", "application/json")
-                    .withBody("{\"errcode\":-1,\"errmsg\":\"system error\"}").build();
+        } else if (path.startsWith("/cgi-bin/message/custom/send")) {
+            if (dice < 8) {
+                return ResponseDefinitionBuilder.responseDefinition().withStatus(200)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"errcode\":-1,\"errmsg\":\"system error\"}").build();
+            }
+            if (dice < 11) {
+                return ResponseDefinitionBuilder.responseDefinition().withStatus(502).withBody("<html>bad gateway")
+                        .build();
+            }
+            if (dice < 13) {
+                return ResponseDefinitionBuilder.like(normal).withFixedDelay(2000).build(); // > CHAT_WECHAT_TIMEOUT
+            }
         }
         return normal;
     }

@@ -1,4 +1,4 @@
-package io.github.oac.chat;
+package io.github.oac.wechat;
 
 import java.util.List;
 import java.util.Locale;
@@ -6,7 +6,6 @@ import java.util.Locale;
 import org.springframework.stereotype.Component;
 
 import io.github.oac.config.ChatProperties;
-import io.github.oac.wechat.InboundMessage;
 
 /** Recognises the texts that are commands (reset, continue) rather than questions. Called as {@code commands}. */
 @Component("commands")

@@ -1,0 +1,25 @@
+package io.github.oac.chat;
+
+/**
+ * What a turn decided to send, and what that does to the conversation: a model's answer joins it ({@code question}
+ * and {@code answer}, the latter as the model wrote it), a reset forgets it, anything else (an apology, the rest of
+ * a long answer, nothing pending) leaves it as it is.
+ */
+public record Reply(String text, String question, String answer, boolean forget) {
+
+    public static Reply of(String text) {
+        return new Reply(text, null, null, false);
+    }
+
+    public static Reply forgetting(String text) {
+        return new Reply(text, null, null, true);
+    }
+
+    public static Reply answer(String text, String question, String answer) {
+        return new Reply(text, question, answer, false);
+    }
+
+    public boolean remembered() {
+        return answer != null;
+    }
+}

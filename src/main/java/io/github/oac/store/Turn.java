@@ -1,0 +1,22 @@
+package io.github.oac.store;
+
+import io.github.oac.wechat.InboundMessage;
+
+/**
+ * One message's turn, as read in the same Redis step that took (or kept) the follower's lease: the message, how far
+ * an earlier attempt got (the text it decided, the parts WeChat accepted, how often it was started), the
+ * conversation so far (JSON) and the rest of an earlier long answer. {@code token} is this turn's lease: every write
+ * the turn makes is conditional on it, so a turn that lost its lease (a Redis stall, a pause) changes nothing.
+ */
+public record Turn(String openid, String token, String head, InboundMessage message, String answer, int sent,
+                   long attempts, String memory, String pending) {
+
+    public String msgKey() {
+        return message.key();
+    }
+
+    /** An earlier attempt already decided the text: send it (from the first part WeChat has not accepted). */
+    public boolean resumed() {
+        return answer != null;
+    }
+}
