@@ -38,6 +38,8 @@ public class SandboxCallbacks {
     private final WechatCrypto crypto;
     private final SandboxChats chats;
     private final WechatStandIn standIn;
+    private final java.util.concurrent.ConcurrentMap<String, Long> lastCreateTime =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final XmlMapper xml = XmlMapper.builder().build();
 
     public SandboxCallbacks(ChatProperties properties, SandboxChats chats, WechatStandIn standIn) {
@@ -101,7 +103,7 @@ public class SandboxCallbacks {
             throw new BadMessage("openid must be 1 to 64 letters, digits, - or _");
         }
         String head = "<xml><ToUserName>" + cdata("gh_sandbox") + "</ToUserName><FromUserName>"
-                + cdata(message.openid()) + "</FromUserName><CreateTime>" + System.currentTimeMillis() / 1000
+                + cdata(message.openid()) + "</FromUserName><CreateTime>" + createTime(message.openid())
                 + "</CreateTime>";
         String type = message.type() == null ? "" : message.type();
         switch (type) {
@@ -139,6 +141,18 @@ public class SandboxCallbacks {
             }
             default -> throw new BadMessage("type must be text, voice, subscribe, unsubscribe or click");
         }
+    }
+
+    /**
+     * WeChat tells events apart by FromUserName and CreateTime (seconds): two clicks within a second would be one
+     * event to the service, a duplicate. A person cannot do that on a phone, but can on this page.
+     */
+    private long createTime(String openid) {
+        if (lastCreateTime.size() > 10_000) {
+            lastCreateTime.clear();
+        }
+        long now = System.currentTimeMillis() / 1000;
+        return lastCreateTime.merge(openid, now, (last, next) -> Math.max(last + 1, next));
     }
 
     private String passiveText(String answer) {

@@ -32,7 +32,7 @@ public class SandboxGuard {
 
     private static final Set<String> LOOPBACK = Set.of("localhost", "127.0.0.1", "[::1]");
     private static final Set<String> PAGE_CALLS = Set.of("/sandbox/callback", "/sandbox/events",
-            "/sandbox/conversation");
+            "/sandbox/conversation", "/sandbox/info");
 
     @Bean
     FilterRegistrationBean<OncePerRequestFilter> sandboxGate(ChatProperties properties, AdminAuth adminAuth) {

@@ -29,6 +29,7 @@ class SandboxSetup implements EnvironmentPostProcessor, Ordered {
     static final String SANDBOX_APP_ID = "wxsandbox00000000";
     private static final List<String> WECHAT = List.of("chat.wechat.token", "chat.wechat.app-id",
             "chat.wechat.app-secret");
+    static final String HELP = "直接发文字给我提问。试试：long（长回答，再回复「继续」）、retry（模型重试一次）、重置（忘记对话）。";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     @Override
@@ -72,6 +73,10 @@ class SandboxSetup implements EnvironmentPostProcessor, Ordered {
             settings.put("chat.openai.model", "demo");
         } else if (noKey) {
             settings.put("chat.openai.api-key", "unused"); // a local server (Ollama, vLLM) needs none
+        }
+        // a menu button with a reply to try, unless the operator configured their own
+        if (blank(environment.getProperty("chat.replies.click.HELP"))) {
+            settings.put("chat.replies.click.HELP", HELP);
         }
         environment.getPropertySources().addFirst(new MapPropertySource("chat-sandbox", settings));
     }
