@@ -52,7 +52,7 @@
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.15)] } },
       axes: [{ stroke: '#6b7280', grid: { stroke: '#f0f1f3' } },
-        { stroke: '#6b7280', grid: { stroke: '#f0f1f3' }, size: 50, values: (u, vals) => vals.map((v) => v + unit) }],
+        { stroke: '#6b7280', grid: { stroke: '#f0f1f3' }, size: 62, values: (u, vals) => vals.map((v) => v + unit) }],
       series: [{}].concat(names.map((name, i) => ({
         label: name, stroke: COLOURS[i % COLOURS.length], width: 2, points: { show: false },
         fill: names.length === 1 ? COLOURS[0] + '22' : undefined,

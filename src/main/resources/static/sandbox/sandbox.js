@@ -38,7 +38,7 @@
   }
 
   function time(at) {
-    return new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    return new Date(at).toLocaleTimeString('en-GB');
   }
 
   function showError(text) {
@@ -61,10 +61,10 @@
       label.append(el('span', 'follower-name', f.name), el('span', 'follower-id', f.openid));
       button.append(avatar(f.name[0], f.colour), label);
       button.addEventListener('click', () => select(f));
-      list.append(el('li')).append(button);
+      const item = el('li');
+      item.append(button);
+      list.append(item);
     }
-    const phoneAvatar = $('phone-avatar');
-    phoneAvatar.style.background = current.colour;
   }
 
   function select(follower) {

@@ -91,6 +91,7 @@ public final class Browser implements AutoCloseable {
             File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
             Files.copy(shot.toPath(), file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             if (copyTo != null && Boolean.getBoolean("oac.docs.screenshots")) {
+                Files.createDirectories(copyTo.toAbsolutePath().getParent());
                 Files.copy(file, copyTo, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
             return file;

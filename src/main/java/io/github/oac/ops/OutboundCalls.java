@@ -42,7 +42,7 @@ public class OutboundCalls extends EventNotifierSupport {
         setIgnoreExchangeCompletedEvent(true);
         setIgnoreExchangeFailedEvents(true);
         setIgnoreExchangeRedeliveryEvents(true);
-        setIgnoreExchangeSendingEvents(true);
+        // not ignored: Camel times a send, and reports it sent, only when someone listens to "sending" too
         setIgnoreStepEvents(true);
     }
 
