@@ -49,8 +49,9 @@ class ConsoleBrowserTest extends RouteTestSupport {
             await(() -> sendsTo(openid), list -> !list.isEmpty());
             Thread.sleep(700);
         }
-        // WeChat refuses: no customer-service permission (48001) makes a dead letter
-        stubs.stubFor(post(urlPathEqualTo(SEND)).willReturn(okJson("{\"errcode\":48001,\"errmsg\":\"api unauthorized\"}")));
+        // WeChat refuses: an openid it does not know (40003) makes a dead letter (not 48001: that is logged once
+        // per process, which ConversationTest checks in this same context)
+        stubs.stubFor(post(urlPathEqualTo(SEND)).willReturn(okJson("{\"errcode\":40003,\"errmsg\":\"invalid openid\"}")));
         String unlucky = newOpenid();
         String msgId = newMsgId();
         postCallback(textMessage(unlucky, msgId, "will not arrive"));
@@ -67,7 +68,7 @@ class ConsoleBrowserTest extends RouteTestSupport {
         browser.find(By.cssSelector("button[data-replay='" + msgId + "']")).click();
 
         browser.until(d -> d.findElements(By.cssSelector("tr[data-id='" + msgId + "']")).isEmpty());
-        // the first send was the one WeChat refused with 48001; the replay's is the second
+        // the first send was the one WeChat refused with 40003; the replay's is the second
         assertThat(await(() -> textsSentTo(unlucky), list -> list.size() == 2))
                 .containsExactly("An answer from the model.", "An answer from the model.");
         browser.screenshot("console-after-replay", null);
