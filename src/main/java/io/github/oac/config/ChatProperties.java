@@ -30,7 +30,8 @@ public record ChatProperties(
         Admin admin,
         Breaker breaker,
         DeadLetters deadLetters,
-        Threads threads) {
+        Threads threads,
+        Sandbox sandbox) {
 
     /** allowPlaintext: accept plaintext callbacks although a key is set, for the minutes of switching modes. */
     public record Wechat(String token, String appId, String appSecret, String encodingAesKey,
@@ -117,6 +118,15 @@ public record ChatProperties(
      * hash of an account that can never deliver (no customer-service permission) stops growing.
      */
     public record DeadLetters(Duration retention, int purgeBatch) {
+    }
+
+    /**
+     * Sandbox mode: WeChat simulated in-process (see io.github.oac.sandbox). enabled is the operator's switch (SANDBOX);
+     * active, demoModel, exposed and selfUrl are decided at start-up by SandboxSetup, not set by hand. history and
+     * traceEvents bound what the sandbox keeps in memory per follower.
+     */
+    public record Sandbox(boolean enabled, boolean active, boolean demoModel, boolean exposed, String selfUrl,
+                          int history, int traceEvents) {
     }
 
     /** The /admin endpoints answer only with "Authorization: Bearer <token>"; without a token they do not exist. */

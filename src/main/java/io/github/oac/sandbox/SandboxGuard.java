@@ -1,0 +1,97 @@
+package io.github.oac.sandbox;
+
+import java.io.IOException;
+import java.util.Set;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+import io.github.oac.config.ChatProperties;
+import io.github.oac.store.AdminAuth;
+
+/**
+ * The one gate in front of everything under /sandbox, routes, events and files alike. Outside sandbox mode (WeChat
+ * settings present, no SANDBOX=true) it answers 404, so nothing there can sign a callback or stand in for WeChat
+ * next to a real account. In sandbox mode on loopback it only lets requests through whose Host is loopback (a web
+ * page elsewhere cannot rebind a name to 127.0.0.1 and drive the sandbox); listening beyond loopback, the page's
+ * calls need "Authorization: Bearer ADMIN_TOKEN". The stand-in and the demo model are called by the service itself.
+ * Every POST here is JSON (415 otherwise, before platform-http would parse a form) within chat.callback.max-body-size.
+ */
+@Configuration(proxyBeanMethods = false)
+public class SandboxGuard {
+
+    private static final Set<String> LOOPBACK = Set.of("localhost", "127.0.0.1", "[::1]");
+    private static final Set<String> PAGE_CALLS = Set.of("/sandbox/callback", "/sandbox/events",
+            "/sandbox/conversation", "/sandbox/info");
+
+    @Bean
+    FilterRegistrationBean<OncePerRequestFilter> sandboxGate(ChatProperties properties, AdminAuth adminAuth) {
+        ChatProperties.Sandbox sandbox = properties.sandbox();
+        long maxBody = properties.callback().maxBodySize().toBytes();
+        FilterRegistrationBean<OncePerRequestFilter> registration = new FilterRegistrationBean<>(new OncePerRequestFilter() {
+            @Override
+            protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response,
+                                            FilterChain chain) throws ServletException, IOException {
+                if (!sandbox.active()) {
+                    response.setStatus(HttpServletResponse.SC_NOT_FOUND);
+                    return;
+                }
+                if (!sandbox.exposed() && !LOOPBACK.contains(hostName(request.getHeader("Host")))) {
+                    response.setStatus(HttpServletResponse.SC_FORBIDDEN);
+                    return;
+                }
+                if (sandbox.exposed() && PAGE_CALLS.contains(request.getRequestURI())) {
+                    try {
+                        adminAuth.require(request.getHeader("Authorization"));
+                    } catch (AdminAuth.Refused | AdminAuth.Disabled e) {
+                        response.setStatus(HttpServletResponse.SC_FORBIDDEN);
+                        return;
+                    }
+                }
+                if ("POST".equals(request.getMethod()) && !json(request.getContentType())) {
+                    // before platform-http parses forms itself; and another site's page cannot post JSON here
+                    response.setStatus(HttpServletResponse.SC_UNSUPPORTED_MEDIA_TYPE);
+                    return;
+                }
+                if (request.getContentLengthLong() > maxBody) {
+                    response.setStatus(HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE);
+                    return;
+                }
+                chain.doFilter(request, response);
+            }
+        });
+        registration.addUrlPatterns("/sandbox", "/sandbox/*");
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+        registration.setName("sandboxGate");
+        return registration;
+    }
+
+    static boolean json(String contentType) {
+        try {
+            return contentType != null && MediaType.APPLICATION_JSON.equalsTypeAndSubtype(
+                    MediaType.parseMediaType(contentType));
+        } catch (InvalidMediaTypeException e) {
+            return false;
+        }
+    }
+
+    /** The host part of a Host header, lower case, without the port. */
+    static String hostName(String host) {
+        if (host == null) {
+            return "";
+        }
+        String value = host.strip().toLowerCase(java.util.Locale.ROOT);
+        int colon = value.startsWith("[") ? value.indexOf("]:") + 1 : value.lastIndexOf(':');
+        return colon > 0 ? value.substring(0, colon) : value;
+    }
+}
