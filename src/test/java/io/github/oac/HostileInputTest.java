@@ -22,6 +22,7 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 
@@ -183,6 +184,49 @@ class HostileInputTest extends RouteTestSupport {
             assertThat(replay.getStatusCode()).isEqualTo(HttpStatus.FORBIDDEN);
             assertThat(replay.getBody()).isEqualTo("forbidden");
         }
+    }
+
+    @Test
+    void anUnsignedRequestIsRefusedBeforeItsBodyIsRead() throws Exception {
+        // headers announce 64 KiB but no byte of the body follows: the answer must not wait for it
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(3000);
+            socket.getOutputStream().write(("POST /wechat?signature=x&timestamp=1&nonce=1 HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Type: text/xml\r\nContent-Length: 65536\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.US_ASCII)).readLine();
+            assertThat(status).isEqualTo("HTTP/1.1 403 ");
+        }
+    }
+
+    @Test
+    void aParameterGivenTwiceIsABadRequestNeverA5xx() {
+        String timestamp = now();
+        String nonce = newNonce();
+        String signed = "signature=" + WechatSignature.sign(TOKEN, timestamp, nonce) + "&timestamp=" + timestamp
+                + "&nonce=" + nonce;
+
+        ResponseEntity<String> twoEchos = http.getForEntity("/wechat?" + signed + "&echostr=a&echostr=b", String.class);
+        ResponseEntity<String> twoSignatures = postCallback(textMessage(newOpenid(), newMsgId(), "two"),
+                signed + "&signature=" + WechatSignature.sign(TOKEN, timestamp, nonce));
+
+        for (ResponseEntity<String> response : List.of(twoEchos, twoSignatures)) {
+            assertThat(response.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+            assertThat(response.getBody()).isEqualTo("bad request");
+        }
+    }
+
+    @Test
+    void theErrorPageCannotBeRequestedAndAnAdminTokenIsNeverTakenFromTheUrl() {
+        for (HttpMethod method : List.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT)) {
+            ResponseEntity<String> error = http.exchange("/error", method, null, String.class);
+            assertThat(error.getStatusCode()).as(method.name()).isEqualTo(HttpStatus.NOT_FOUND);
+        }
+        ResponseEntity<String> inUrl = http.getForEntity("/admin/dead-letters?Authorization=Bearer%20" + ADMIN_TOKEN,
+                String.class);
+        assertThat(inUrl.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+        assertThat(inUrl.getBody()).doesNotContain("letters");
     }
 
     @Test

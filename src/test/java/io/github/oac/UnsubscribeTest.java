@@ -1,5 +1,6 @@
 package io.github.oac;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -9,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.springframework.http.ResponseEntity;
 
 /** An unfollow takes the follower's queued work with it, even while one of their turns is in flight. */
 class UnsubscribeTest extends RouteTestSupport {
@@ -39,7 +41,32 @@ class UnsubscribeTest extends RouteTestSupport {
         await(() -> redis.hasKey("oac:owner:" + openid), Boolean.FALSE::equals);
         assertThat(redis.countExistingKeys(theirs)).as("still gone").isZero();
         assertThat(redis.opsForSet().isMember("oac:inboxes", openid)).isFalse();
-        assertThat(textsSentTo(openid)).containsExactly("answer to the first");
+        assertThat(textsSentTo(openid)).as("the turn lost its lease with the rest: nothing goes to who left")
+                .isEmpty();
         assertThat(modelCallsAsking("second question")).as("the queued question is not asked").isEmpty();
+    }
+
+    @Test
+    void followingAgainWhileAnOldTurnRunsLosesNothingAndBringsNothingBack() throws Exception {
+        String openid = newOpenid();
+        stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).withRequestBody(containing("FIRST"))
+                .willReturn(okJson(completion("answer to FIRST")).withFixedDelay(2000)));
+        stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).withRequestBody(containing("SECOND"))
+                .willReturn(okJson(completion("answer to SECOND"))));
+        postCallback(textMessage(openid, newMsgId(), "FIRST"));
+        await(() -> modelCallsAsking("FIRST"), calls -> !calls.isEmpty());
+
+        // unfollow and follow again within the same second, then ask while the first turn still waits
+        String second = now();
+        postCallback(eventMessage(openid, "unsubscribe", null).replaceFirst("<CreateTime>\\d+", "<CreateTime>" + second));
+        ResponseEntity<String> welcome = postCallback(eventMessage(openid, "subscribe", null)
+                .replaceFirst("<CreateTime>\\d+", "<CreateTime>" + second));
+        postCallback(textMessage(openid, newMsgId(), "SECOND"));
+
+        assertThat(welcome.getBody()).as("a follow is not a duplicate of the unfollow").contains("<Content>");
+        await(() -> textsSentTo(openid), texts -> texts.contains("answer to SECOND"));
+        awaitQuiet(Duration.ofSeconds(15));
+        assertThat(textsSentTo(openid)).containsExactly("answer to SECOND");
+        assertThat(redis.opsForValue().get("oac:memory:" + openid)).doesNotContain("FIRST");
     }
 }

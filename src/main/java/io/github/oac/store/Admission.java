@@ -68,8 +68,7 @@ public class Admission {
         InboundMessage message = exchange.getMessage().getBody(InboundMessage.class);
         var headers = exchange.getMessage();
         // keyed on what the signature signs, not on how it is spelled (the check ignores the hex digits' case)
-        String replay = ReplayGuard.key(prefix, headers.getHeader("timestamp", String.class),
-                headers.getHeader("nonce", String.class));
+        String replay = ReplayGuard.key(prefix, headers.getHeader("signature", String.class));
         String openid = message.fromUserName();
         boolean question = message.question() != null;
         // commands cost no model call, so they are never rate limited

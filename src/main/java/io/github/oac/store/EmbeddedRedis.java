@@ -89,7 +89,7 @@ public final class EmbeddedRedis implements AutoCloseable {
     public static EmbeddedRedis start(Path dataDir, int port) {
         Path dir = dataDir.toAbsolutePath().normalize();
         try {
-            Files.createDirectories(dir);
+            createPrivately(dir);
             OptionalInt remembered = readNumber(dir.resolve(PORTFILE)).stream().mapToInt(n -> (int) n).findFirst();
             OptionalLong stopped = stopStaleServer(dir, remembered);
             int chosen = port > 0 ? port
@@ -218,8 +218,15 @@ public final class EmbeddedRedis implements AutoCloseable {
     private static OptionalLong stopStaleServer(Path dir, OptionalInt port) throws IOException {
         OptionalLong pid = readNumber(dir.resolve(PIDFILE));
         Optional<ProcessHandle> found = pid.isPresent() ? ProcessHandle.of(pid.getAsLong()) : Optional.empty();
-        if (found.isEmpty() || !isRedisServer(found.get(), port)) {
+        if (found.isEmpty() || !isRedisServer(found.get())) {
             return OptionalLong.empty(); // no pidfile, or one outliving its server (pid gone or reused): overwritten
+        }
+        if (!servesDir(found.get(), port, dir)) {
+            // a redis-server, but not provably this dir's (no remembered port, no /proc, another cwd): never kill it,
+            // and never start a second server on the same append-only file either
+            throw new IllegalStateException("The pidfile in " + dir + " names a running redis-server (pid "
+                    + found.get().pid() + ") that cannot be confirmed as this data dir's; stop it or delete "
+                    + dir.resolve(PIDFILE));
         }
         ProcessHandle stale = found.get();
         OptionalLong owner = readNumber(dir.resolve(OWNERFILE));
@@ -247,23 +254,42 @@ public final class EmbeddedRedis implements AutoCloseable {
         return OptionalLong.of(stale.pid());
     }
 
-    /**
-     * A redis-server by its executable; on Linux also by the address in its process title ("… 127.0.0.1:port"),
-     * so a redis-server that took a recycled pid after a reboot is left alone.
-     */
-    static boolean isRedisServer(ProcessHandle process, OptionalInt port) {
-        boolean named = process.isAlive() && process.info().command()
+    /** A live redis-server, by its executable. */
+    static boolean isRedisServer(ProcessHandle process) {
+        return process.isAlive() && process.info().command()
                 .map(command -> Path.of(command).getFileName().toString().startsWith("redis-server"))
                 .orElse(false);
-        Path title = Path.of("/proc", Long.toString(process.pid()), "cmdline");
-        if (!named || port.isEmpty() || !Files.isReadable(title)) {
-            return named;
+    }
+
+    /**
+     * Whether that redis-server is the one this data dir started: it listens on the remembered port (its process
+     * title, "… 127.0.0.1:port") and works in the dir (redis changes into its "dir"). Both must be provable, so a
+     * system redis-server that took a recycled pid, or a pidfile copied without its portfile, never gets killed.
+     */
+    static boolean servesDir(ProcessHandle process, OptionalInt port, Path dir) {
+        Path proc = Path.of("/proc", Long.toString(process.pid()));
+        if (port.isEmpty() || !Files.isReadable(proc.resolve("cmdline"))) {
+            return false;
         }
         try {
-            String commandLine = Files.readString(title, StandardCharsets.ISO_8859_1);
-            return Pattern.compile(":" + port.getAsInt() + "(?!\\d)").matcher(commandLine).find();
-        } catch (IOException gone) {
+            String commandLine = Files.readString(proc.resolve("cmdline"), StandardCharsets.ISO_8859_1);
+            return Pattern.compile(":" + port.getAsInt() + "(?!\\d)").matcher(commandLine).find()
+                    && Files.readSymbolicLink(proc.resolve("cwd")).equals(dir.toRealPath());
+        } catch (IOException | UnsupportedOperationException goneOrUnreadable) {
             return false;
+        }
+    }
+
+    /** The data dir holds every question, answer and the access token: only this user may read it. */
+    private static void createPrivately(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        try {
+            Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException notPosix) {
+            Files.createDirectories(dir);
         }
     }
 

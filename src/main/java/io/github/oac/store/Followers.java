@@ -26,7 +26,9 @@ public class Followers {
     private static final Logger LOG = LoggerFactory.getLogger(Followers.class);
 
     /** Every per-follower key family; a feature that stores state per openid adds its family here. */
-    static final List<String> FAMILIES = List.of("inbox:", "memory:", "pending:", "rate:");
+    // owner: the lease goes too, so a turn still in flight (the follower may follow again and ask meanwhile) fails
+    // its lease checks and writes nothing more: no memory brought back, no part of their next question popped
+    static final List<String> FAMILIES = List.of("inbox:", "owner:", "memory:", "pending:", "rate:");
 
     // KEYS[1] is the set of followers with messages; every other key is deleted. One step, so recovery never sees
     // the follower listed without their inbox, or the inbox without its progress records.
@@ -50,9 +52,8 @@ public class Followers {
     /**
      * Reading the inbox and deleting it are two steps, which is safe because the inbox can only shrink in between:
      * WeChat sends nothing more from a follower who unfollowed, and a turn that finishes meanwhile removes its
-     * message with its progress record. A turn still in flight ends normally: its lease check still passes, it
-     * finds the inbox gone (nothing popped but its own progress record, which it deletes) and gives up the lease,
-     * never re-creating the inbox.
+     * message with its progress record. A turn still in flight loses its lease with the rest, so it sends and
+     * writes nothing more, never re-creating the inbox.
      */
     public void forget(String openid) {
         if (openid == null || openid.isBlank()) {

@@ -7,6 +7,11 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.net.URLDecoder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +33,9 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * What reaches the callback routes: a body within chat.callback.max-body-size (413 otherwise, by Content-Length
+ * What reaches the callback and admin routes. For /wechat, first the query alone: one value per parameter (400
+ * otherwise), a valid signature of a fresh timestamp (403 otherwise, before a byte of the body is read, so nobody
+ * without a signed URL can make the service hold bodies in memory). Then, for any of them, a body within chat.callback.max-body-size (413 otherwise, by Content-Length
  * before reading, else after reading at most the limit plus one byte), of a text or XML type in a charset the JVM
  * knows and with no Content-Encoding (415 otherwise). WeChat only ever sends UTF-8 XML, but anything can arrive at a
  * public URL, and platform-http would otherwise parse form and multipart bodies itself, before any route step, and
@@ -41,10 +48,13 @@ public class CallbackGate {
     private static final Logger LOG = LoggerFactory.getLogger(CallbackGate.class);
 
     @Bean
-    FilterRegistrationBean<OncePerRequestFilter> callbackGateFilter(ChatProperties properties) {
+    FilterRegistrationBean<OncePerRequestFilter> callbackGateFilter(ChatProperties properties,
+                                                                    WechatSignature signature, ReplayGuard replayGuard) {
         long limit = properties.callback().maxBodySize().toBytes();
-        FilterRegistrationBean<OncePerRequestFilter> registration = new FilterRegistrationBean<>(new Gate(limit));
-        registration.addUrlPatterns("/wechat", "/wechat/*", "/admin/*");
+        FilterRegistrationBean<OncePerRequestFilter> registration =
+                new FilterRegistrationBean<>(new Gate(limit, signature, replayGuard));
+        // /error: Spring's error page answers a direct request with 500; it is for error dispatches only
+        registration.addUrlPatterns("/wechat", "/wechat/*", "/admin/*", "/error");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
         return registration;
     }
@@ -52,14 +62,37 @@ public class CallbackGate {
     static final class Gate extends OncePerRequestFilter {
 
         private final long limit;
+        private final WechatSignature signature;
+        private final ReplayGuard replayGuard;
 
-        Gate(long limit) {
+        Gate(long limit, WechatSignature signature, ReplayGuard replayGuard) {
             this.limit = limit;
+            this.signature = signature;
+            this.replayGuard = replayGuard;
         }
 
         @Override
         protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                 throws ServletException, IOException {
+            response.setHeader("X-Content-Type-Options", "nosniff");
+            String path = request.getServletPath();
+            if (path.equals("/error")) {
+                refuse(response, 404, "not found");
+                return;
+            }
+            Map<String, List<String>> query = query(request.getQueryString());
+            if (query.values().stream().anyMatch(values -> values.size() > 1)) {
+                refuse(response, 400, "bad request"); // which of two signatures or echostrs would be meant?
+                return;
+            }
+            if (path.startsWith("/admin") && query.keySet().stream().anyMatch("authorization"::equalsIgnoreCase)) {
+                refuse(response, 400, "bad request"); // a token in a URL ends up in access logs: header only
+                return;
+            }
+            if (path.startsWith("/wechat") && !signedAndFresh(query)) {
+                refuse(response, 403, "forbidden");
+                return;
+            }
             String refusal = unsupported(request);
             if (refusal != null) {
                 LOG.debug("Refused a request to {} with 415: {}", request.getRequestURI(), refusal);
@@ -76,6 +109,51 @@ public class CallbackGate {
                 return;
             }
             chain.doFilter(new Buffered(request, body), response);
+        }
+
+        private boolean signedAndFresh(Map<String, List<String>> query) {
+            try {
+                signature.requireValid(first(query, "signature"), first(query, "timestamp"), first(query, "nonce"));
+                replayGuard.requireFresh(first(query, "timestamp"));
+                return true;
+            } catch (ForgedCallbackException refused) {
+                LOG.debug("Refused an unsigned or stale request before reading its body");
+                return false;
+            }
+        }
+
+        private static String first(Map<String, List<String>> query, String name) {
+            List<String> values = query.get(name);
+            return values == null ? null : values.get(0);
+        }
+
+        /**
+         * The query string's parameters, decoded leniently (a broken escape is kept as it is), without touching
+         * the body: the container would parse a form body to answer getParameter.
+         */
+        static Map<String, List<String>> query(String queryString) {
+            Map<String, List<String>> parameters = new LinkedHashMap<>();
+            if (queryString == null || queryString.isEmpty()) {
+                return parameters;
+            }
+            for (String pair : queryString.split("&")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                int equals = pair.indexOf('=');
+                String name = decode(equals < 0 ? pair : pair.substring(0, equals));
+                String value = equals < 0 ? "" : decode(pair.substring(equals + 1));
+                parameters.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
+            }
+            return parameters;
+        }
+
+        private static String decode(String raw) {
+            try {
+                return URLDecoder.decode(raw, StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException brokenEscape) {
+                return raw;
+            }
         }
 
         /** Why this request's body cannot be a callback as WeChat sends it, or null when it can. */

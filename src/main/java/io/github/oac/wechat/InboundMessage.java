@@ -21,9 +21,13 @@ public record InboundMessage(
         @JsonProperty("Recognition") String recognition,
         @JsonProperty("Encrypt") String encrypt) {
 
-    /** Identity everywhere (dedup, logs): MsgId, or FromUserName+CreateTime for events, which carry none. */
+    /**
+     * Identity everywhere (dedup, logs): MsgId, or FromUserName+CreateTime+Event for events, which carry none (an
+     * unfollow and a follow in the same second are two events).
+     */
     public String key() {
-        return hasText(msgId) ? msgId.trim() : fromUserName + ":" + createTime;
+        return hasText(msgId) ? msgId.trim()
+                : fromUserName + ":" + createTime + (hasText(event) ? ":" + event.trim() : "");
     }
 
     /** Carries what every message and event has; anything less is refused with 400. */

@@ -12,8 +12,8 @@ import io.github.oac.config.ChatProperties;
 /**
  * A signed callback is good only near the time it was signed, and only once. In plaintext mode the signature does not
  * cover the body, so without both a captured URL could carry any body for ever. A request is identified by its
- * timestamp and nonce, the values the signature signs, so re-spelling the signature (its hex digits' case) does not
- * make a new request. POSTs are recorded by Admission in the same Redis step as the rest of their admission; the GET
+ * signature in lower case: the digest of exactly what was signed, so neither re-spelling the signature (the check
+ * ignores the hex digits' case) nor re-spelling timestamp and nonce into the same signed string makes a new request. POSTs are recorded by Admission in the same Redis step as the rest of their admission; the GET
  * verification here. Called as {@code replayGuard}.
  */
 @Component("replayGuard")
@@ -36,14 +36,17 @@ public class ReplayGuard {
         this.prefix = prefix;
     }
 
-    /** The Redis key that records a signed request as used: the same for a POST (Admission) and a GET. */
-    public static String key(String prefix, String timestamp, String nonce) {
-        return prefix + "replay:" + timestamp + ":" + nonce;
+    /**
+     * The Redis key that records a signed request as used: the same for a POST (Admission) and a GET. Called only
+     * after the signature verified, so it is 40 hex digits.
+     */
+    public static String key(String prefix, String signature) {
+        return prefix + "replay:" + signature.toLowerCase(java.util.Locale.ROOT);
     }
 
     /** Throws {@link ReplayedCallbackException} when this signed request was seen before; records it otherwise. */
-    public void requireFirstUse(String timestamp, String nonce) {
-        if (!Boolean.TRUE.equals(redis.opsForValue().setIfAbsent(key(prefix, timestamp, nonce), "1",
+    public void requireFirstUse(String signature) {
+        if (!Boolean.TRUE.equals(redis.opsForValue().setIfAbsent(key(prefix, signature), "1",
                 window.multipliedBy(2)))) {
             throw new ReplayedCallbackException();
         }

@@ -78,6 +78,32 @@ class EmbeddedRedisTest {
         }
     }
 
+    @Test
+    void aRedisServerThisDirDidNotStartIsNeverKilledEvenIfThePidfileNamesIt(@TempDir Path otherDir) throws Exception {
+        try (EmbeddedRedis unrelated = EmbeddedRedis.start(otherDir, 0)) {
+            long pid = Long.parseLong(Files.readString(otherDir.resolve(EmbeddedRedis.PIDFILE)).trim());
+            // a pidfile copied without its portfile, then one with the port too: neither proves it is this dir's
+            Files.writeString(dataDir.resolve(EmbeddedRedis.PIDFILE), Long.toString(pid));
+            assertThatThrownBy(() -> EmbeddedRedis.start(dataDir, 0))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot be confirmed");
+            Files.writeString(dataDir.resolve(EmbeddedRedis.PORTFILE), Integer.toString(unrelated.port()));
+            assertThatThrownBy(() -> EmbeddedRedis.start(dataDir, 0))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot be confirmed");
+
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
+            set(unrelated, "still", "there");
+        }
+    }
+
+    @Test
+    void aNewDataDirIsReadableByItsOwnerOnly() throws Exception {
+        Path fresh = dataDir.resolve("fresh");
+        try (EmbeddedRedis server = EmbeddedRedis.start(fresh, 0)) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh)))
+                    .as("it holds every question, answer and the access token").isEqualTo("rwx------");
+        }
+    }
+
     private long pidInPidfile() throws Exception {
         return Long.parseLong(Files.readString(dataDir.resolve(EmbeddedRedis.PIDFILE)).trim());
     }

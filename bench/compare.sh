@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Side by side with the WxJava bot (../shared/bench): the same wrk load (2 threads, 32 connections, a new follower
+# and signed nonce per request) against this service and the bot, a fast fake model and WeChat API, answers counted
+# where they arrive. One report per model latency under bench/results/.
+# Usage: bench/compare.sh [MODEL_DELAY_MS ...]        (default: 0 200 2000)
+#        BEFORE=path/to/older.jar bench/compare.sh     adds an older build of this service as a third target
+# Needs wrk (installed from Debian when missing). Loopback only; every run is bounded in time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JAVA25=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+JAVA=${JAVA:-$([ -x $JAVA25 ] && echo $JAVA25 || echo java)}
+command -v wrk >/dev/null || { apt-get update && apt-get install -y wrk; }
+[ -f target/officialaccount-chatgpt.jar ] || mvn -B -q package -DskipTests
+# shared/ is read-only: the bot is built from a copy
+PEER=target/peer-wxjava/target/peer-wxjava.jar
+if [ ! -f $PEER ]; then
+    rm -rf target/peer-wxjava && cp -r ../shared/bench/peer-wxjava target/peer-wxjava && chmod -R u+w target/peer-wxjava
+    (cd target/peer-wxjava && mvn -q -B -DskipTests package)
+fi
+mkdir -p bench/results
+targets=(--target "project=$JAVA -Xmx512m -jar target/officialaccount-chatgpt.jar"
+         --target "peer=$JAVA -Xmx512m -jar $PEER")
+[ -n "${BEFORE:-}" ] && targets+=(--target "before=java -Xmx512m -jar $BEFORE")
+for delay in "${@:-0 200 2000}"; do
+    for d in $delay; do
+        # every target gets its own data dir (embedded Redis) and a free management port
+        CHAT_DATA_DIR=$(mktemp -d) MANAGEMENT_SERVER_PORT=0 \
+        python3 ../shared/bench/load/compare.py --e2e 28700 --rounds 2 --startups 1 --model-delay-ms "$d" \
+            --drain-limit "${DRAIN_LIMIT:-300}" --out "bench/results/e2e-${d}ms.md" "${targets[@]}"
+    done
+done
