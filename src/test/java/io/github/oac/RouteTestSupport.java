@@ -73,6 +73,8 @@ import io.github.oac.wechat.WechatSignature;
         "chat.replies.click.LONG=" + RouteTestSupport.LONG_CLICK_REPLY,
         // each context its own embedded server's data dir: a shared pidfile would make contexts stop each other's
         "chat.redis.data-dir=target/test-redis/${random.uuid}",
+        // these tests are about the push path; HybridDeliveryTest, PassiveDeliveryTest and AutoDeliveryTest set theirs
+        "chat.delivery.mode=push",
 })
 public abstract class RouteTestSupport {
 
@@ -208,6 +210,57 @@ public abstract class RouteTestSupport {
         HttpHeaders headers = new HttpHeaders();
         headers.setContentType(MediaType.TEXT_XML);
         return http.postForEntity("/wechat?" + query, new HttpEntity<>(xml, headers), String.class);
+    }
+
+    /** What one delivery of a callback got: WeChat cut it after 5 s without a response, or the response. */
+    protected record Delivery(boolean cut, int status, String body, long millis) {
+    }
+
+    private static final java.net.http.HttpClient WECHAT = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(2)).build();
+
+    /**
+     * Delivers a callback as WeChat does: a delivery without a response within 5 s is cut and sent again with the
+     * very same query string, up to {@code attempts} deliveries in all; stops at the first response.
+     */
+    protected List<Delivery> deliverAsWechat(String xml, String query, int attempts) throws Exception {
+        List<Delivery> deliveries = new java.util.ArrayList<>();
+        for (int i = 0; i < attempts; i++) {
+            long start = System.nanoTime();
+            try {
+                java.net.http.HttpResponse<String> response = WECHAT.send(java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create(http.getRootUri() + "/wechat?" + query))
+                        .timeout(Duration.ofSeconds(5)).header("Content-Type", "text/xml")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(xml)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                deliveries.add(new Delivery(false, response.statusCode(), response.body(),
+                        (System.nanoTime() - start) / 1_000_000));
+                return deliveries;
+            } catch (java.net.http.HttpTimeoutException cut) {
+                deliveries.add(new Delivery(true, 0, null, (System.nanoTime() - start) / 1_000_000));
+            }
+        }
+        return deliveries;
+    }
+
+    /** A signed query string with a fresh timestamp and nonce, as WeChat puts on one message's deliveries. */
+    protected static String signedQuery() {
+        String timestamp = now();
+        String nonce = newNonce();
+        return "signature=" + WechatSignature.sign(TOKEN, timestamp, nonce) + "&timestamp=" + timestamp + "&nonce="
+                + nonce + "&openid=ignored";
+    }
+
+    /** The Content of a plaintext passive reply, or null when the body is not one. */
+    protected static String passiveText(String body) {
+        if (body == null || !body.startsWith("<xml>")) {
+            return null;
+        }
+        try {
+            return new com.fasterxml.jackson.dataformat.xml.XmlMapper().readTree(body).path("Content").asText();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     // ---- stubs ----

@@ -13,15 +13,20 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.github.oac.config.ChatProperties;
 import io.github.oac.store.DeadLetters;
 import io.github.oac.store.Inbox;
+import io.github.oac.store.Metrics;
+import io.github.oac.store.Outbox;
 import io.github.oac.store.Turn;
 import io.github.oac.wechat.CustomerServiceText;
 import io.github.oac.wechat.WechatApiException;
 
 /**
- * Sends a turn's text as customer-service messages within WeChat's limits: parts of at most chat.delivery.max-bytes,
- * at most chat.delivery.max-messages per follower message, the last of them ending with the continue hint when more
- * remains. The rest waits in {@code oac:pending:<openid>} for the continue command. Every write is conditional on
- * the turn's lease (see Inbox): a turn that lost it stops before its next part. Called as {@code answerDelivery}.
+ * Delivers a turn's text. By push: customer-service messages within WeChat's limits, parts of at most
+ * chat.delivery.max-bytes, at most chat.delivery.max-messages per follower message, the last of them ending with the
+ * continue hint when more remains; the rest waits in {@code oac:pending:<openid>} for the continue command. In hybrid
+ * and passive delivery the text is first offered to the callbacks of its message (see Outbox): one passive reply,
+ * with the continue hint when more remains (passive), or the whole answer when it fits one (hybrid, which pushes
+ * otherwise). Every write is conditional on the turn's lease (see Inbox): a turn that lost it stops before its next
+ * part. Called as {@code answerDelivery}.
  */
 @Component("answerDelivery")
 public class AnswerDelivery {
@@ -29,18 +34,26 @@ public class AnswerDelivery {
     private static final Logger LOG = LoggerFactory.getLogger(AnswerDelivery.class);
 
     private final Inbox inbox;
+    private final Outbox outbox;
     private final Conversation conversation;
     private final DeadLetters deadLetters;
+    private final DeliveryMode mode;
+    private final Metrics metrics;
     private final ChatProperties.Delivery limits;
+    private final int passiveMaxBytes;
     private final String hint;
     private final AtomicBoolean permissionReported = new AtomicBoolean();
 
-    public AnswerDelivery(Inbox inbox, Conversation conversation, DeadLetters deadLetters,
-                          ChatProperties properties) {
+    public AnswerDelivery(Inbox inbox, Outbox outbox, Conversation conversation, DeadLetters deadLetters,
+                          DeliveryMode mode, Metrics metrics, ChatProperties properties) {
         this.inbox = inbox;
+        this.outbox = outbox;
         this.conversation = conversation;
         this.deadLetters = deadLetters;
+        this.mode = mode;
+        this.metrics = metrics;
         this.limits = properties.delivery();
+        this.passiveMaxBytes = properties.replies().passiveMaxBytes();
         this.hint = properties.replies().continueHint();
     }
 
@@ -61,10 +74,59 @@ public class AnswerDelivery {
         String memory = reply.forget() ? ""
                 : reply.remembered() ? conversation.remembered(turn.memory(), reply.question(), reply.answer())
                 : null;
-        if (!inbox.commit(turn, reply.text(), memory, delivery.rest())) {
+        // passive: the rest is kept for the continue command once the follower has the first part (Outbox)
+        String pending = DeliveryMode.PASSIVE.equals(mode.current()) ? "" : delivery.rest();
+        if (!inbox.commit(turn, reply.text(), memory, pending)) {
             delivery.lose();
         }
         return delivery;
+    }
+
+    /**
+     * Hybrid and passive delivery: offers the text to the callbacks of its message, or, once they are over, to the
+     * follower's next message. Offered: nothing is left to push. Hybrid pushes an answer that does not fit one
+     * passive reply, or that came after its callbacks stopped waiting; so does a turn that already pushed a part.
+     */
+    public void offer(Turn turn, Delivery delivery) throws JsonProcessingException {
+        if (!delivery.hasNext() || delivery.index() > 0) {
+            return;
+        }
+        String current = mode.current();
+        if (DeliveryMode.PASSIVE.equals(current)) {
+            offerPassive(turn, delivery, "");
+            return;
+        }
+        String text = delivery.unsent();
+        handOver(delivery, outbox.offer(turn, current, text, "", ReplySplitter.bytes(text) <= passiveMaxBytes, ""));
+    }
+
+    /**
+     * WeChat said the account has no customer-service API (auto delivery switched to passive meanwhile): what was not
+     * sent waits for the follower's next message, instead of the rest kept for a push.
+     */
+    public void offerUnsent(Turn turn, Delivery delivery) throws JsonProcessingException {
+        LOG.info("Answer to {} not pushed (no customer-service API): it waits for the follower's next message",
+                turn.msgKey());
+        offerPassive(turn, delivery, delivery.rest());
+    }
+
+    private void offerPassive(Turn turn, Delivery delivery, String keptForPush) throws JsonProcessingException {
+        String suffix = "\n\n" + hint;
+        ReplySplitter.Split split = ReplySplitter.split(delivery.unsent(), passiveMaxBytes, 1,
+                passiveMaxBytes - ReplySplitter.bytes(suffix));
+        String first = split.parts().isEmpty() ? "" : split.parts().get(0);
+        String reply = split.rest().isEmpty() ? first : first + suffix;
+        handOver(delivery, outbox.offer(turn, DeliveryMode.PASSIVE, reply, split.rest(), true, keptForPush));
+    }
+
+    private void handOver(Delivery delivery, Outbox.Offer offer) {
+        switch (offer) {
+            case OFFERED -> delivery.stopDroppingRest();
+            case LOST -> delivery.lose();
+            case PUSH -> {
+                // hybrid: pushed as usual
+            }
+        }
     }
 
     /** The next part, as the body for direct:wechat-send. */
@@ -78,6 +140,9 @@ public class AnswerDelivery {
      */
     public void sent(Turn turn, Delivery delivery) {
         delivery.advance();
+        if (delivery.index() == 1) {
+            metrics.pushed();
+        }
         if (delivery.hasNext() && !inbox.sent(turn, delivery.index())) {
             delivery.lose();
         }

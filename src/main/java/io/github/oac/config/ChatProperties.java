@@ -90,8 +90,19 @@ public record ChatProperties(
         }
     }
 
-    /** Customer-service messages: bytes per message, messages per follower message, how long a rest is kept. */
-    public record Delivery(int maxBytes, int maxMessages, Duration pendingTtl) {
+    /**
+     * How answers reach the follower. mode: push (customer-service messages), passive (inside the callback's reply,
+     * for accounts without the customer-service API), hybrid (passive when the answer is ready within passiveWait and
+     * fits one reply, else push) or auto (hybrid, switching to passive for good on errcode 48001). A question's
+     * callback waits up to passiveWait for its answer; a passive delivery that is not the last of its message
+     * (passiveDeliveries: WeChat sends a message up to three times) is held until passiveHold, past WeChat's 5 s, so
+     * WeChat sends it again; the last gets the thinking placeholder. retryWindow: after this long WeChat sends a
+     * message no more, and an answer no delivery took is owed to the follower's next message. maxWaiting: callbacks
+     * waiting at once ("auto": resolved at start-up by ThreadingSetup); beyond it a callback does not wait.
+     * Customer-service messages: maxBytes each, maxMessages per follower message; a rest is kept pendingTtl.
+     */
+    public record Delivery(String mode, Duration passiveWait, Duration passiveHold, int passiveDeliveries,
+                           Duration retryWindow, int maxWaiting, int maxBytes, int maxMessages, Duration pendingTtl) {
     }
 
     public record RateLimit(int perMinute) {
@@ -140,10 +151,15 @@ public record ChatProperties(
                          long maximumRedeliveryDelay) {
     }
 
-    /** What the service says on its own, and the fixed answers to menu clicks (EventKey → text). */
+    /**
+     * What the service says on its own, and the fixed answers to menu clicks (EventKey → text). thinking: the passive
+     * placeholder when an answer is not ready by a message's last delivery; queued: added to an earlier answer handed
+     * to a new question, whose own answer then waits for the follower's next message.
+     */
     public record Replies(String apology, String welcome, String voiceUnrecognised, String unsupported,
                           String questionTruncated, String resetDone, String nothingPending, String continueHint,
-                          String rateLimited, String busy, String inboxFull, int passiveMaxBytes,
+                          String rateLimited, String busy, String inboxFull, String thinking, String queued,
+                          int passiveMaxBytes,
                           Map<String, String> click) {
 
         public Replies {

@@ -18,53 +18,110 @@ import io.github.oac.wechat.ReplayGuard;
 
 /**
  * Everything the callback asks of Redis, in one round trip and one atomic step: is this signed request a replay, is
- * the message a duplicate, is the follower over the rate limit, and, for a question, the message appended to the
- * follower's inbox. Either all of it is recorded or none (Redis unreachable: 503, WeChat retries). Called as
- * {@code admission}; the answer is one of {@code replay}, {@code duplicate}, {@code full} (the follower already has
- * chat.queue.inbox-max questions waiting: not queued, and not counted against the rate limit), {@code limited},
- * {@code accepted} (a question now in the inbox) and {@code new} (anything else, answered by the callback itself).
+ * the message a duplicate, is the follower over the rate limit, is an earlier answer owed to them (hybrid and passive
+ * delivery: it goes back in this message's reply), and, for a question, the message appended to the follower's inbox.
+ * Either all of it is recorded or none (Redis unreachable: 503, WeChat retries). Called as {@code admission}; the
+ * outcome is one of {@code replay}, {@code duplicate}, {@code retry} (WeChat delivered this message again and its
+ * reply slot exists: the callback answers what the first delivery would have), {@code full} (the follower already
+ * has chat.queue.inbox-max questions waiting: not queued, and not counted against the rate limit), {@code limited},
+ * {@code accepted} (a question now in the inbox), {@code pickup} (an owed answer is this message's reply; a question
+ * is queued too) and {@code new} (anything else, answered by the callback itself).
  */
 @Component("admission")
 public class Admission {
 
-    private static final RedisScript<String> ADMIT = RedisScript.of("""
-            if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 'replay' end
-            if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then return 'duplicate' end
-            if ARGV[3] ~= '1' then return 'new' end
-            local inboxMax = tonumber(ARGV[7])
-            if inboxMax > 0 and redis.call('LLEN', KEYS[4]) >= inboxMax then return 'full' end
-            local limit = tonumber(ARGV[4])
-            if limit > 0 then
-              local n = redis.call('INCR', KEYS[3])
-              if n == 1 then redis.call('EXPIRE', KEYS[3], 60) end
-              if n > limit then return 'limited' end
+    /**
+     * What the admission decided. mode: the delivery mode in force (auto resolved); reply: an owed answer picked up
+     * for this message; deliveries: how often WeChat delivered it (retry); queued: a question went into the inbox.
+     */
+    public record Admitted(String outcome, String mode, String reply, int deliveries, boolean queued) {
+
+        /** This callback waits for its own answer: a question in hybrid or passive delivery, or a re-delivery. */
+        public boolean awaitsReply() {
+            return "retry".equals(outcome) || "accepted".equals(outcome) && !"push".equals(mode);
+        }
+    }
+
+    // KEYS: replay, dedup, rate, inbox, inboxes, reply slot, outbox, pending, learned delivery mode.
+    // The replay record holds the message's identity: WeChat re-sending the same message may reuse the very same
+    // signed query string, anything else under it is a replay.
+    private static final RedisScript<List> ADMIT = RedisScript.of(Outbox.SLOT_FUNCTIONS + """
+            local mode = ARGV[9]
+            if mode == 'auto' then
+              if redis.call('GET', KEYS[9]) == 'passive' then mode = 'passive' else mode = 'hybrid' end
             end
-            redis.call('RPUSH', KEYS[4], ARGV[5])
-            redis.call('SADD', KEYS[5], ARGV[6])
-            return 'accepted'
-            """, String.class);
+            if not redis.call('SET', KEYS[1], ARGV[8], 'NX', 'EX', ARGV[1]) then
+              if redis.call('GET', KEYS[1]) ~= ARGV[8] then return {'replay', mode} end
+            end
+            if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then
+              if redis.call('EXISTS', KEYS[6]) == 0 then return {'duplicate', mode} end
+              return {'retry', mode, '', tostring(redis.call('HINCRBY', KEYS[6], 'n', 1))}
+            end
+            local question = ARGV[3] == '1'
+            if question then
+              local inboxMax = tonumber(ARGV[7])
+              if inboxMax > 0 and redis.call('LLEN', KEYS[4]) >= inboxMax then return {'full', mode} end
+              local limit = tonumber(ARGV[4])
+              if limit > 0 then
+                local n = redis.call('INCR', KEYS[3])
+                if n == 1 then redis.call('EXPIRE', KEYS[3], 60) end
+                if n > limit then return {'limited', mode} end
+              end
+            end
+            local reply = ''
+            if ARGV[10] == '1' then
+              local suffix = ''
+              if question and ARGV[11] ~= '1' and mode == 'passive' then suffix = ARGV[15] end
+              reply = pickup(KEYS[7], ARGV[12], ARGV[13], KEYS[6], ARGV[17], KEYS[8], ARGV[14], suffix, ARGV[16])
+            end
+            -- a continue command that got an owed answer is answered by it
+            if question and not (reply ~= '' and ARGV[11] == '1') then
+              redis.call('RPUSH', KEYS[4], ARGV[5])
+              redis.call('SADD', KEYS[5], ARGV[6])
+              if reply ~= '' then return {'pickup', mode, reply, '1', 'queued'} end
+              if mode ~= 'push' then
+                redis.call('HSET', KEYS[6], 'n', 1, 't', now_ms()); redis.call('PEXPIRE', KEYS[6], ARGV[17])
+              end
+              return {'accepted', mode}
+            end
+            if reply ~= '' then return {'pickup', mode, reply, '1'} end
+            return {'new', mode}
+            """, List.class);
 
     private final StringRedisTemplate redis;
     private final ObjectMapper json;
     private final Commands commands;
+    private final Keys keys;
     private final String prefix;
     private final Duration replayTtl;
     private final Duration dedupTtl;
     private final int perMinute;
     private final int inboxMax;
+    private final String mode;
+    private final String retryWindow;
+    private final String pendingTtl;
+    private final String queuedHint;
+    private final String passiveMaxBytes;
 
-    public Admission(StringRedisTemplate redis, ObjectMapper json, Commands commands, ChatProperties properties) {
+    public Admission(StringRedisTemplate redis, ObjectMapper json, Commands commands, Keys keys,
+                     ChatProperties properties) {
         this.redis = redis;
         this.json = json;
         this.commands = commands;
+        this.keys = keys;
         this.prefix = properties.redis().keyPrefix();
         this.replayTtl = properties.callback().timestampWindow().multipliedBy(2);
         this.dedupTtl = properties.callback().dedupTtl();
         this.perMinute = properties.rateLimit().perMinute();
         this.inboxMax = properties.queue().inboxMax();
+        this.mode = properties.delivery().mode().strip().toLowerCase(java.util.Locale.ROOT);
+        this.retryWindow = Outbox.millis(properties.delivery().retryWindow());
+        this.pendingTtl = Outbox.millis(properties.delivery().pendingTtl());
+        this.queuedHint = "\n\n" + properties.replies().queued();
+        this.passiveMaxBytes = Integer.toString(properties.replies().passiveMaxBytes());
     }
 
-    public String admit(Exchange exchange) throws JsonProcessingException {
+    public Admitted admit(Exchange exchange) throws JsonProcessingException {
         InboundMessage message = exchange.getMessage().getBody(InboundMessage.class);
         var headers = exchange.getMessage();
         // keyed on what the signature signs, not on how it is spelled (the check ignores the hex digits' case)
@@ -73,11 +130,25 @@ public class Admission {
         boolean question = message.question() != null;
         // commands cost no model call, so they are never rate limited
         int limit = question && !commands.isCommand(message) ? perMinute : 0;
-        return redis.execute(ADMIT,
+        List<?> result = redis.execute(ADMIT,
                 List.of(replay, prefix + "dedup:" + message.key(), prefix + "rate:" + openid,
-                        prefix + "inbox:" + openid, prefix + "inboxes"),
+                        keys.inbox(openid), keys.inboxes(), keys.reply(message.key()), keys.outbox(openid),
+                        keys.pending(openid), keys.deliveryMode()),
                 Long.toString(replayTtl.toSeconds()), Long.toString(dedupTtl.toSeconds()), question ? "1" : "0",
                 Integer.toString(limit), question ? json.writeValueAsString(message) : "", openid,
-                Integer.toString(inboxMax));
+                Integer.toString(inboxMax), identity(message), mode, message.mayCarryReply() ? "1" : "0",
+                question && commands.isContinue(message) ? "1" : "0", prefix + "reply:", retryWindow, pendingTtl,
+                queuedHint, passiveMaxBytes, Long.toString(dedupTtl.toMillis()));
+        return new Admitted((String) result.get(0), (String) result.get(1),
+                result.size() > 2 && !"".equals(result.get(2)) ? (String) result.get(2) : null,
+                result.size() > 3 ? Integer.parseInt((String) result.get(3)) : 1, result.size() > 4);
+    }
+
+    /**
+     * What a re-delivery of the same message has in common with the first: WeChat's ids of it. Unguessable from the
+     * query string alone, so a captured URL cannot carry another body as a "re-delivery".
+     */
+    static String identity(InboundMessage message) {
+        return message.key() + "|" + message.fromUserName() + "|" + message.createTime();
     }
 }

@@ -28,7 +28,8 @@ public class Followers {
     /** Every per-follower key family; a feature that stores state per openid adds its family here. */
     // owner: the lease goes too, so a turn still in flight (the follower may follow again and ask meanwhile) fails
     // its lease checks and writes nothing more: no memory brought back, no part of their next question popped
-    static final List<String> FAMILIES = List.of("inbox:", "owner:", "memory:", "pending:", "rate:");
+    static final List<String> FAMILIES = List.of("inbox:", "owner:", "memory:", "pending:", "outbox:",
+            "rate:");
 
     // KEYS[1] is the set of followers with messages; every other key is deleted. One step, so recovery never sees
     // the follower listed without their inbox, or the inbox without its progress records.

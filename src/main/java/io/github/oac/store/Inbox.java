@@ -67,7 +67,7 @@ public class Inbox {
     // Whether the turn (still) owns the lease. A lease that lapsed while Redis stalled and that nobody took since is
     // taken back, but only while this turn's decision (progress 'by') still stands: a successor that decided, or
     // finished the message (its progress gone), wins.
-    private static final String OWN = """
+    static final String OWN = """
             local function own(owner, progress, token, lease)
               local holder = redis.call('GET', owner)
               if holder == token then redis.call('PEXPIRE', owner, lease); return true end

@@ -46,6 +46,29 @@ public class Keys {
         return prefix + "pending:" + openid;
     }
 
+    /**
+     * A message's reply slot (hybrid and passive delivery): how often WeChat delivered it, when first, what its
+     * callbacks answer once decided (given), whether its own answer went out (offered), placeholder or push.
+     */
+    public String reply(String msgKey) {
+        return prefix + "reply:" + msgKey;
+    }
+
+    /** Answers owed to a follower that no callback has carried yet, oldest first (hybrid and passive delivery). */
+    public String outbox(String openid) {
+        return prefix + "outbox:" + openid;
+    }
+
+    /** The delivery mode the account turned out to need (auto: "passive" after WeChat answered 48001). */
+    public String deliveryMode() {
+        return prefix + "delivery";
+    }
+
+    /** Pub/sub channel: a message's reply is decided (its key), or the delivery mode changed ("mode"). */
+    public String repliesChannel() {
+        return prefix + "replies";
+    }
+
     public String token(String appId) {
         return prefix + "token:" + appId;
     }

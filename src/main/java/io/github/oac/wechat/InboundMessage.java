@@ -50,6 +50,15 @@ public record InboundMessage(
         return null;
     }
 
+    /**
+     * May carry an answer owed to the follower as its reply: any message, a follow, a scan or a menu click; not an
+     * unfollow, nor events WeChat shows no reply to (LOCATION reports, VIEW clicks that open a page).
+     */
+    @JsonIgnore
+    public boolean mayCarryReply() {
+        return !"event".equals(msgType) || isEvent("subscribe") || isEvent("SCAN") || isEvent("CLICK");
+    }
+
     /** Event names differ in case (subscribe, SCAN, CLICK): compared ignoring it. */
     public boolean isEvent(String name) {
         return "event".equals(msgType) && name.equalsIgnoreCase(event == null ? "" : event.trim());

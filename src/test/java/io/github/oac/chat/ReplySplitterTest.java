@@ -54,7 +54,7 @@ class ReplySplitterTest {
 
     @Test
     void aLongAnswerFillsFiveMessagesAndTheLastCarriesTheHint() {
-        ChatProperties.Delivery limits = new ChatProperties.Delivery(2048, 5, java.time.Duration.ofHours(48));
+        ChatProperties.Delivery limits = limits();
         String paragraph = "这是一段用来测试分割的文字，包含标点。".repeat(20); // 1140 bytes
         String answer = String.join("\n\n", java.util.Collections.nCopies(12, paragraph));
 
@@ -75,10 +75,15 @@ class ReplySplitterTest {
     @Test
     void aShortAnswerIsOneMessageWithoutHint() {
         AnswerDelivery.Delivery delivery = AnswerDelivery.Delivery.of("短答案。",
-                new ChatProperties.Delivery(2048, 5, java.time.Duration.ofHours(48)), "hint");
+                limits(), "hint");
 
         assertThat(delivery.parts()).containsExactly("短答案。");
         assertThat(delivery.rest()).isEmpty();
         assertThat(delivery.nextText()).isEqualTo("短答案。");
+    }
+
+    private static ChatProperties.Delivery limits() {
+        return new ChatProperties.Delivery("push", java.time.Duration.ofMillis(4500), java.time.Duration.ofMillis(5500),
+                3, java.time.Duration.ofSeconds(20), 100, 2048, 5, java.time.Duration.ofHours(48));
     }
 }

@@ -283,6 +283,7 @@ class RecoveryIT {
     private static Map<String, String> env() {
         Map<String, String> env = new HashMap<>();
         env.put("WECHAT_TOKEN", TOKEN);
+        env.put("WECHAT_DELIVERY", "push"); // these runs count customer-service sends
         env.put("WECHAT_APP_ID", "wxit");
         env.put("WECHAT_APP_SECRET", "it-secret");
         env.put("OPENAI_API_KEY", "sk-it");

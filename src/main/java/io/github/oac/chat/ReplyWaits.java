@@ -1,0 +1,146 @@
+package io.github.oac.chat;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.camel.Exchange;
+import org.springframework.context.annotation.Bean;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.listener.ChannelTopic;
+import org.springframework.data.redis.listener.RedisMessageListenerContainer;
+import org.springframework.stereotype.Component;
+
+import io.github.oac.config.ChatProperties;
+import io.github.oac.store.Admission.Admitted;
+import io.github.oac.store.Keys;
+import io.github.oac.store.Outbox;
+import io.github.oac.store.Outbox.Handout;
+import io.github.oac.wechat.InboundMessage;
+
+/**
+ * The callbacks waiting for their own answer (hybrid and passive delivery). The answer is in Redis, offered by
+ * whichever instance answered the message; a turn that offers one publishes the message's key on the replies channel,
+ * and every instance wakes its callbacks waiting for that key, which then take it from Redis. The notice only saves
+ * time: a callback also looks at its deadline, so a lost notice delays an answer, never loses it. A waiting callback
+ * holds no Redis connection, and on virtual threads no platform thread either; at most chat.delivery.max-waiting
+ * wait at once, beyond which a callback decides at once. Called as {@code replyWaits}.
+ */
+@Component("replyWaits")
+public class ReplyWaits {
+
+    private final Outbox outbox;
+    private final DeliveryMode deliveryMode;
+    private final Duration passiveWait;
+    private final Duration passiveHold;
+    private final int passiveDeliveries;
+    private final String thinking;
+    private final Semaphore waiting;
+    private final Map<String, Set<CompletableFuture<Void>>> wakes = new ConcurrentHashMap<>();
+
+    public ReplyWaits(Outbox outbox, DeliveryMode deliveryMode, ChatProperties properties) {
+        this.outbox = outbox;
+        this.deliveryMode = deliveryMode;
+        this.passiveWait = properties.delivery().passiveWait();
+        this.passiveHold = properties.delivery().passiveHold();
+        this.passiveDeliveries = properties.delivery().passiveDeliveries();
+        this.thinking = properties.replies().thinking();
+        this.waiting = new Semaphore(Math.max(0, properties.delivery().maxWaiting()));
+    }
+
+    /**
+     * This message's reply once it is decided, waiting at most until chat.delivery.passive-wait after the callback
+     * arrived; null when it was not decided by then (or no more callbacks may wait).
+     */
+    public Handout await(InboundMessage message, Exchange exchange) throws InterruptedException {
+        long deadline = exchange.getClock().getCreated() + passiveWait.toMillis();
+        if (!waiting.tryAcquire()) {
+            return null;
+        }
+        String key = message.key();
+        try {
+            while (true) {
+                CompletableFuture<Void> wake = register(key);
+                try {
+                    Handout handout = outbox.take(message.fromUserName(), key);
+                    long left = deadline - System.currentTimeMillis();
+                    if (handout != null || left <= 0) {
+                        return handout;
+                    }
+                    wake.get(left, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException deadlineCame) {
+                    return null;
+                } catch (ExecutionException impossible) {
+                    throw new IllegalStateException(impossible);
+                } finally {
+                    unregister(key, wake);
+                }
+            }
+        } finally {
+            waiting.release();
+        }
+    }
+
+    /**
+     * The deadline came without a reply, decided in one Redis step: the answer after all; hybrid: success, and the
+     * answer is pushed; passive: the last delivery gets the placeholder, an earlier one is held past WeChat's 5 s so
+     * that WeChat sends the message again.
+     */
+    public Handout settle(InboundMessage message, Admitted admitted, Exchange exchange) {
+        boolean last = admitted.deliveries() >= passiveDeliveries;
+        long hold = exchange.getClock().getCreated() + passiveHold.toMillis() - System.currentTimeMillis();
+        Handout handout = outbox.settle(message.fromUserName(), message.key(), admitted.mode(), last,
+                Math.max(0, hold));
+        return Handout.PLACEHOLDER.equals(handout.path()) ? new Handout(Handout.PLACEHOLDER, thinking, 0) : handout;
+    }
+
+    /** A message's reply was decided somewhere ("mode": the delivery mode changed). */
+    void decided(String key) {
+        if ("mode".equals(key)) {
+            deliveryMode.refresh();
+            return;
+        }
+        Set<CompletableFuture<Void>> waiters = wakes.get(key);
+        if (waiters != null) {
+            waiters.forEach(wake -> wake.complete(null));
+        }
+    }
+
+    private CompletableFuture<Void> register(String key) {
+        CompletableFuture<Void> wake = new CompletableFuture<>();
+        wakes.compute(key, (k, waiters) -> {
+            Set<CompletableFuture<Void>> all = waiters == null ? ConcurrentHashMap.newKeySet() : waiters;
+            all.add(wake);
+            return all;
+        });
+        return wake;
+    }
+
+    private void unregister(String key, CompletableFuture<Void> wake) {
+        wakes.computeIfPresent(key, (k, waiters) -> {
+            waiters.remove(wake);
+            return waiters.isEmpty() ? null : waiters;
+        });
+    }
+
+    /** The subscription to the replies channel: one Redis connection per instance, however many wait. */
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    static class Subscription {
+
+        @Bean
+        RedisMessageListenerContainer repliesListener(RedisConnectionFactory redis, ReplyWaits waits, Keys keys) {
+            RedisMessageListenerContainer container = new RedisMessageListenerContainer();
+            container.setConnectionFactory(redis);
+            container.addMessageListener((message, pattern) ->
+                    waits.decided(new String(message.getBody(), java.nio.charset.StandardCharsets.UTF_8)),
+                    new ChannelTopic(keys.repliesChannel()));
+            return container;
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.github.oac;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.test.context.TestPropertySource;
+
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Hybrid delivery through the real routes: an answer ready within chat.delivery.passive-wait that fits one reply
+ * goes back in the callback's own reply, with no customer-service call; a slower or longer one is pushed, once.
+ */
+@TestPropertySource(properties = {"chat.delivery.mode=hybrid", "chat.openai.timeout=15000"})
+class HybridDeliveryTest extends RouteTestSupport {
+
+    @Autowired
+    MeterRegistry metrics;
+
+    @Test
+    void aFastAnswerIsTheCallbacksPassiveReplyAndNothingIsPushed() {
+        String openid = newOpenid();
+        stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).willReturn(okJson(completion("**fast** answer"))
+                .withFixedDelay(100)));
+        double passiveBefore = deliveries("passive");
+
+        ResponseEntity<String> response = postCallback(textMessage(openid, newMsgId(), "quick one"));
+
+        assertThat(response.getHeaders().getContentType().isCompatibleWith(MediaType.APPLICATION_XML)).isTrue();
+        assertThat(passiveText(response.getBody())).isEqualTo("fast answer");
+        assertThat(response.getBody()).contains("<ToUserName><![CDATA[" + openid + "]]>");
+        awaitQuiet(java.time.Duration.ofSeconds(10));
+        assertThat(sendsTo(openid)).as("no customer-service message").isEmpty();
+        assertThat(modelCallsAsking("quick one")).hasSize(1);
+        assertThat(deliveries("passive") - passiveBefore).isEqualTo(1);
+    }
+
+    @Test
+    void aSlowAnswerIsPushedOnceAfterTheCallbackAnsweredSuccessInTime() throws Exception {
+        String openid = newOpenid();
+        stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).willReturn(okJson(completion("slow answer"))
+                .withFixedDelay(6000)));
+
+        List<Delivery> deliveries = deliverAsWechat(textMessage(openid, newMsgId(), "slow one"), signedQuery(), 3);
+
+        assertThat(deliveries).hasSize(1);
+        assertThat(deliveries.get(0).cut()).as("answered within WeChat's 5 s").isFalse();
+        assertThat(deliveries.get(0).body()).isEqualTo("success");
+        assertThat(deliveries.get(0).millis()).isLessThan(5000);
+        await(() -> textsSentTo(openid), texts -> !texts.isEmpty());
+        awaitQuiet(java.time.Duration.ofSeconds(10));
+        assertThat(textsSentTo(openid)).containsExactly("slow answer");
+    }
+
+    @Test
+    void anAnswerTooLongForOneReplyIsPushedAtOnce() {
+        String openid = newOpenid();
+        String paragraph = LongText.THOUSAND_CHANG.substring(0, 300);
+        stubModelAnswer(paragraph + "\n\n" + paragraph + "\n\n" + paragraph);
+
+        ResponseEntity<String> response = postCallback(textMessage(openid, newMsgId(), "a long one"));
+
+        assertThat(response.getBody()).isEqualTo("success");
+        await(() -> textsSentTo(openid), texts -> texts.size() == 2);
+        awaitQuiet(java.time.Duration.ofSeconds(10));
+        assertThat(String.join("", textsSentTo(openid)).replace("\n", "")).isEqualTo(paragraph.repeat(3));
+    }
+
+    @Test
+    void aRedeliveryOfAnAnsweredMessageGetsTheSameReplyAndNothingMoreHappens() {
+        String openid = newOpenid();
+        stubModelAnswer("once");
+        String xml = textMessage(openid, newMsgId(), "asked once");
+        String query = signedQuery();
+
+        ResponseEntity<String> first = postCallback(xml, query);
+        // WeChat lost the first response and sends the message again, with the very same query string
+        ResponseEntity<String> again = postCallback(xml, query);
+
+        assertThat(passiveText(first.getBody())).isEqualTo("once");
+        assertThat(passiveText(again.getBody())).isEqualTo("once");
+        awaitQuiet(java.time.Duration.ofSeconds(10));
+        assertThat(modelCallsAsking("asked once")).hasSize(1);
+        assertThat(sendsTo(openid)).isEmpty();
+    }
+
+    @Test
+    void theSameSignedRequestWithAnotherMessageIsStillAReplay() {
+        String openid = newOpenid();
+        stubModelAnswer("only the first");
+        String query = signedQuery();
+
+        ResponseEntity<String> first = postCallback(textMessage(openid, newMsgId(), "genuine"), query);
+        // someone replays the captured URL with a message of their own
+        ResponseEntity<String> forged = postCallback(textMessage(newOpenid(), newMsgId(), "forged"), query);
+
+        assertThat(passiveText(first.getBody())).isEqualTo("only the first");
+        assertThat(forged.getBody()).isEqualTo("success");
+        awaitQuiet(java.time.Duration.ofSeconds(10));
+        assertThat(modelCallsAsking("forged")).isEmpty();
+    }
+
+    private double deliveries(String path) {
+        return metrics.counter("oac.deliveries", "path", path).count();
+    }
+}
