@@ -29,6 +29,27 @@ class DurabilityTest extends RouteTestSupport {
     RedisEndpoint redisEndpoint;
 
     @Test
+    void aRedisStallRightAfterWechatAcceptedAnAnswerDoesNotSendItAgain() throws Exception {
+        String openid = newOpenid();
+        stubModelAnswer("accepted once");
+        stubs.stubFor(post(urlPathEqualTo(SEND)).willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")
+                .withFixedDelay(1500)));
+
+        postCallback(textMessage(openid, newMsgId(), "stall after the send"));
+        await(() -> modelCallsAsking("stall after the send"), calls -> calls.size() == 1);
+        Thread.sleep(300); // the answer is committed and its send is on its way to WeChat
+        // WeChat accepts the part while Redis does not answer for longer than chat.redis.timeout (2 s): the turn
+        // must still record it, not leave it to be resumed (and sent again) once its lease lapses
+        try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis(java.net.URI.create(redisEndpoint.url()),
+                10_000)) {
+            jedis.sendCommand(() -> "DEBUG".getBytes(java.nio.charset.StandardCharsets.US_ASCII), "SLEEP", "4");
+        }
+
+        awaitQuiet(java.time.Duration.ofSeconds(45));
+        assertThat(textsSentTo(openid)).containsExactly("accepted once");
+    }
+
+    @Test
     void aTurnResumedAfterACrashSendsOnlyThePartsWeChatHasNotAccepted() throws Exception {
         // what a crashed instance leaves: the message in the inbox, its answer decided, 2 of 3 parts accepted,
         // and a lease nobody renews any more

@@ -22,7 +22,10 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 
@@ -87,6 +90,50 @@ class HostileInputTest extends RouteTestSupport {
         assertThat(rawPost(big, false)).isEqualTo(413);
         assertThat(rawPost(big, true)).isEqualTo(413);
         assertThat(http.getForEntity("/actuator/health", String.class).getStatusCode()).isEqualTo(HttpStatus.OK);
+    }
+
+    @Test
+    void noPathOfThePublicPortReadsABodyBeyondTheLimit() throws Exception {
+        byte[] big = "a".repeat(2 * 1024 * 1024).getBytes(StandardCharsets.UTF_8);
+
+        for (String path : List.of("/actuator/health", "/console", "/anything", "/sandbox/callback")) {
+            assertThat(rawRequest("POST", path, big, false)).as(path).isEqualTo(413);
+            assertThat(rawRequest("POST", path, big, true)).as(path + " chunked").isEqualTo(413);
+        }
+        assertThat(http.getForEntity("/actuator/health", String.class).getStatusCode()).isEqualTo(HttpStatus.OK);
+    }
+
+    @Test
+    void aSignedUrlRefusedAsMalformedCannotCarryAnotherBodyLater() {
+        String openid = newOpenid();
+        stubModelAnswer("must not happen");
+        String query = signedQuery();
+
+        ResponseEntity<String> refused = postCallback("<xml><FromUserName>" + openid + "</FromUserName></xml>", query);
+        ResponseEntity<String> again = postCallback(textMessage(openid, newMsgId(), "forged after a 400"), query);
+
+        assertThat(refused.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+        assertThat(again.getBody()).isEqualTo("success");
+        assertNothingQueuedFor(openid, "forged after a 400");
+    }
+
+    @Test
+    void requestHeadersNamedLikeTheCallbacksParametersAreIgnored() {
+        String openid = newOpenid();
+        stubModelAnswer("read as plaintext");
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.TEXT_XML);
+        headers.set("encrypt_type", "aes");          // would send a plaintext callback down the encrypted branch
+        headers.set("signature", "0".repeat(40));    // would stand in for the verified query parameter
+        headers.set("msg_signature", "0".repeat(40));
+
+        ResponseEntity<String> response = http.postForEntity("/wechat?" + signedQuery(),
+                new HttpEntity<>(textMessage(openid, newMsgId(), "plain question"), headers), String.class);
+
+        assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(response.getBody()).isEqualTo("success");
+        await(() -> textsSentTo(openid), texts -> !texts.isEmpty());
+        assertThat(textsSentTo(openid)).containsExactly("read as plaintext");
     }
 
     @Test
@@ -383,10 +430,14 @@ class HostileInputTest extends RouteTestSupport {
     private int rawPost(byte[] body, boolean chunked) throws Exception {
         String timestamp = now();
         String nonce = newNonce();
-        HttpURLConnection connection = (HttpURLConnection) URI.create("http://localhost:" + port
-                + "/wechat?signature=" + WechatSignature.sign(TOKEN, timestamp, nonce) + "&timestamp=" + timestamp
-                + "&nonce=" + nonce).toURL().openConnection();
-        connection.setRequestMethod("POST");
+        return rawRequest("POST", "/wechat?signature=" + WechatSignature.sign(TOKEN, timestamp, nonce) + "&timestamp="
+                + timestamp + "&nonce=" + nonce, body, chunked);
+    }
+
+    private int rawRequest(String method, String pathAndQuery, byte[] body, boolean chunked) throws Exception {
+        HttpURLConnection connection = (HttpURLConnection) URI.create("http://localhost:" + port + pathAndQuery)
+                .toURL().openConnection();
+        connection.setRequestMethod(method);
         connection.setDoOutput(true);
         connection.setRequestProperty("Content-Type", "text/xml");
         if (chunked) {

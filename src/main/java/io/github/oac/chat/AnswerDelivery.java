@@ -188,7 +188,7 @@ public class AnswerDelivery {
     private void deadLetter(Turn turn, Delivery delivery, String reason) throws JsonProcessingException {
         String unsent = delivery.unsent();
         delivery.stopDroppingRest();
-        if (inbox.keepPending(turn, "")) {
+        if (inbox.endDelivery(turn)) {
             deadLetters.record(turn.message(), reason, unsent);
         }
     }

@@ -82,14 +82,15 @@ public class SandboxCallbacks {
         String openid = exchange.getVariable(OPENID, String.class);
         Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
         String answer = exchange.getMessage().getBody(String.class);
-        String admission = chats.admission(exchange.getVariable(NONCE, String.class));
+        String admitted = chats.admission(exchange.getVariable(NONCE, String.class));
+        String admission = admitted == null ? null : admitted.split(";", 2)[0];
         String reply = passiveText(answer);
         if (reply != null) {
             chats.accountSent(openid, "passive", reply);
         }
         String said = reply != null ? "a passive reply" : answer == null ? "nothing" : "\"" + shorten(answer) + "\"";
         chats.traced(openid, "answered", "HTTP " + status + " in reply to the callback, with " + said
-                + (admission == null ? "" : "; admission: " + admission));
+                + (admitted == null ? "" : "; admission: " + admitted));
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("status", status);
         result.put("admission", admission);

@@ -82,8 +82,9 @@ public class SandboxChats implements DisposableBean {
     }
 
     /** The callback's admission outcome, noted by the trace recorder under the callback's nonce. */
-    public void admitted(String nonce, String admission) {
-        admissions.put(nonce, admission);
+    /** The callback's admission outcome, and how its answer went (hybrid, passive: its handout path), if it waited. */
+    public void admitted(String nonce, String admission, String delivery) {
+        admissions.put(nonce, delivery == null ? admission : admission + "; reply: " + delivery);
     }
 
     public String admission(String nonce) {
@@ -102,9 +103,16 @@ public class SandboxChats implements DisposableBean {
 
     /** A page watches one follower: it gets the conversation so far, then every change. */
     public void watch(String openid, SseEmitter emitter) {
-        Set<SseEmitter> set = watchers.computeIfAbsent(openid, k -> ConcurrentHashMap.newKeySet());
-        set.add(emitter);
-        Runnable gone = () -> set.remove(emitter);
+        Set<SseEmitter> set = watchers.compute(openid, (k, existing) -> {
+            Set<SseEmitter> all = existing == null ? ConcurrentHashMap.newKeySet() : existing;
+            all.add(emitter);
+            return all;
+        });
+        // the follower's entry goes with its last page, so watching many followers leaves nothing behind
+        Runnable gone = () -> watchers.computeIfPresent(openid, (k, all) -> {
+            all.remove(emitter);
+            return all.isEmpty() ? null : all;
+        });
         emitter.onCompletion(gone);
         emitter.onTimeout(gone);
         emitter.onError(e -> gone.run());
@@ -149,7 +157,13 @@ public class SandboxChats implements DisposableBean {
     @Override
     public void destroy() {
         sender.shutdownNow();
-        watchers.values().forEach(set -> set.forEach(SseEmitter::complete));
+        watchers.values().forEach(set -> set.forEach(emitter -> {
+            try {
+                emitter.complete();
+            } catch (RuntimeException alreadyGone) {
+                // the container closed the page's response first, at shutdown
+            }
+        }));
     }
 
     private static final class Chat {

@@ -31,8 +31,9 @@ import io.github.oac.store.AdminAuth;
 public class SandboxGuard {
 
     private static final Set<String> LOOPBACK = Set.of("localhost", "127.0.0.1", "[::1]");
-    private static final Set<String> PAGE_CALLS = Set.of("/sandbox/callback", "/sandbox/events",
-            "/sandbox/conversation", "/sandbox/info");
+    /** The page itself and its files: everything else under /sandbox is a call. */
+    private static final Set<String> PAGE_FILES = Set.of("/sandbox", "/sandbox/", "/sandbox/index.html",
+            "/sandbox/sandbox.js", "/sandbox/sandbox.css");
 
     @Bean
     FilterRegistrationBean<OncePerRequestFilter> sandboxGate(ChatProperties properties, AdminAuth adminAuth) {
@@ -50,7 +51,15 @@ public class SandboxGuard {
                     response.setStatus(HttpServletResponse.SC_FORBIDDEN);
                     return;
                 }
-                if (sandbox.exposed() && PAGE_CALLS.contains(request.getRequestURI())) {
+                // decided on the path as the container maps it (decoded, ";parameters" removed), never the raw URI
+                String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+                if (path.startsWith("/sandbox/api/") || path.startsWith("/sandbox/demo-model/")) {
+                    // the stand-in and the demo model are called by the service itself, over loopback
+                    if (!loopbackAddress(request.getRemoteAddr())) {
+                        response.setStatus(HttpServletResponse.SC_FORBIDDEN);
+                        return;
+                    }
+                } else if (sandbox.exposed() && !PAGE_FILES.contains(path)) {
                     try {
                         adminAuth.require(request.getHeader("Authorization"));
                     } catch (AdminAuth.Refused | AdminAuth.Disabled e) {
@@ -71,7 +80,7 @@ public class SandboxGuard {
             }
         });
         registration.addUrlPatterns("/sandbox", "/sandbox/*");
-        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1); // after CallbackGate's body limit
         registration.setName("sandboxGate");
         return registration;
     }
@@ -81,6 +90,15 @@ public class SandboxGuard {
             return contentType != null && MediaType.APPLICATION_JSON.equalsTypeAndSubtype(
                     MediaType.parseMediaType(contentType));
         } catch (InvalidMediaTypeException e) {
+            return false;
+        }
+    }
+
+    static boolean loopbackAddress(String address) {
+        try {
+            // getRemoteAddr is an address literal: no name lookup happens
+            return address != null && java.net.InetAddress.getByName(address).isLoopbackAddress();
+        } catch (java.net.UnknownHostException notAnAddress) {
             return false;
         }
     }

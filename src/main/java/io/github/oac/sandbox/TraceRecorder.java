@@ -9,6 +9,8 @@ import org.apache.camel.support.EventNotifierSupport;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
 
+import io.github.oac.store.Outbox;
+
 /**
  * Records, from Camel's own events, what happened to a sandbox follower's last message: the callback's admission
  * outcome and every model call attempt with its result and time. Sends to WeChat are recorded by the stand-in,
@@ -41,7 +43,9 @@ public class TraceRecorder extends EventNotifierSupport {
             String nonce = exchange.getMessage().getHeader("nonce", String.class);
             Object admission = exchange.getVariable("admission");
             if (nonce != null && nonce.startsWith("sbx") && admission != null) {
-                chats.admitted(nonce, admission.toString());
+                Object handout = exchange.getVariable("handout");
+                chats.admitted(nonce, admission.toString(),
+                        handout instanceof Outbox.Handout h ? h.path() : null);
             }
         } else if (event instanceof ExchangeSentEvent sent
                 && sent.getEndpoint().getEndpointUri().contains("/chat/completions")) {

@@ -136,19 +136,11 @@ public class Admission {
                         keys.pending(openid), keys.deliveryMode()),
                 Long.toString(replayTtl.toSeconds()), Long.toString(dedupTtl.toSeconds()), question ? "1" : "0",
                 Integer.toString(limit), question ? json.writeValueAsString(message) : "", openid,
-                Integer.toString(inboxMax), identity(message), mode, message.mayCarryReply() ? "1" : "0",
+                Integer.toString(inboxMax), ReplayGuard.identity(message), mode, message.mayCarryReply() ? "1" : "0",
                 question && commands.isContinue(message) ? "1" : "0", prefix + "reply:", retryWindow, pendingTtl,
                 queuedHint, passiveMaxBytes, Long.toString(dedupTtl.toMillis()));
         return new Admitted((String) result.get(0), (String) result.get(1),
                 result.size() > 2 && !"".equals(result.get(2)) ? (String) result.get(2) : null,
                 result.size() > 3 ? Integer.parseInt((String) result.get(3)) : 1, result.size() > 4);
-    }
-
-    /**
-     * What a re-delivery of the same message has in common with the first: WeChat's ids of it. Unguessable from the
-     * query string alone, so a captured URL cannot carry another body as a "re-delivery".
-     */
-    static String identity(InboundMessage message) {
-        return message.key() + "|" + message.fromUserName() + "|" + message.createTime();
     }
 }

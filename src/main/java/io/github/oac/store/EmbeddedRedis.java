@@ -46,18 +46,25 @@ public final class EmbeddedRedis implements AutoCloseable {
     static final String PORTFILE = "redis.port";
     /** The JVM that started the server: a server whose parent is still that JVM is not stale but in use. */
     static final String OWNERFILE = "redis.owner";
+    /**
+     * The server's password (requirepass), made at the first start and readable by this user only, like the data:
+     * another local user can reach a loopback port, and the server holds the access token and every question.
+     */
+    public static final String SECRETFILE = "redis.secret";
 
     private static final long STOP_WAIT_SECONDS = 10;
 
     private final List<String> command;
     private final int port;
     private final Path dataDir;
+    private final String password;
     private Process process;
 
-    private EmbeddedRedis(List<String> command, int port, Path dataDir) {
+    private EmbeddedRedis(List<String> command, int port, Path dataDir, String password) {
         this.command = command;
         this.port = port;
         this.dataDir = dataDir;
+        this.password = password;
     }
 
     /** A server that keeps nothing, on a free port: for tests that share one server between processes. */
@@ -70,7 +77,7 @@ public final class EmbeddedRedis implements AutoCloseable {
                     .setting("save \"\"")
                     .setting("appendonly no")
                     .setting("protected-mode yes")
-                    .buildCommandArgs(), port, null);
+                    .buildCommandArgs(), port, null, null);
             server.launch();
             // no Spring context closes this one: don't let it outlive the JVM
             Runtime.getRuntime().addShutdownHook(new Thread(server::stopQuietly, "embedded-redis-stop"));
@@ -94,6 +101,7 @@ public final class EmbeddedRedis implements AutoCloseable {
             OptionalLong stopped = stopStaleServer(dir, remembered);
             int chosen = port > 0 ? port
                     : remembered.isPresent() && isFree(remembered.getAsInt()) ? remembered.getAsInt() : freePort();
+            String password = password(dir.resolve(SECRETFILE));
             // embedded-redis writes these lines to a redis.conf and appends "bind"
             EmbeddedRedis server = new EmbeddedRedis(RedisServer.newRedisServer()
                     .port(chosen)
@@ -104,7 +112,8 @@ public final class EmbeddedRedis implements AutoCloseable {
                     .setting("appendfsync everysec")
                     .setting("save \"\"") // the append-only file is the record; no snapshots on top
                     .setting("protected-mode yes")
-                    .buildCommandArgs(), chosen, dir);
+                    .setting("requirepass " + password)
+                    .buildCommandArgs(), chosen, dir, password);
             server.launch();
             try {
                 Files.writeString(dir.resolve(PORTFILE), Integer.toString(chosen));
@@ -123,8 +132,9 @@ public final class EmbeddedRedis implements AutoCloseable {
         }
     }
 
+    /** How to reach it, with its password when it has one: never logged. */
     public String url() {
-        return "redis://127.0.0.1:" + port;
+        return "redis://" + (password == null ? "" : ":" + password + "@") + "127.0.0.1:" + port;
     }
 
     public int port() {
@@ -278,6 +288,28 @@ public final class EmbeddedRedis implements AutoCloseable {
         } catch (IOException | UnsupportedOperationException goneOrUnreadable) {
             return false;
         }
+    }
+
+    /** The password in the file, or a new random one written there first, readable by this user only. */
+    private static String password(Path file) throws IOException {
+        if (Files.isRegularFile(file)) {
+            String kept = Files.readString(file).strip();
+            if (kept.matches("[0-9a-f]{64}")) {
+                return kept;
+            }
+        }
+        byte[] random = new byte[32];
+        new java.security.SecureRandom().nextBytes(random);
+        String made = java.util.HexFormat.of().formatHex(random);
+        Files.deleteIfExists(file);
+        try {
+            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException notPosix) {
+            Files.createFile(file);
+        }
+        Files.writeString(file, made);
+        return made;
     }
 
     /** The data dir holds every question, answer and the access token: only this user may read it. */

@@ -49,7 +49,9 @@ public class Inbox {
               end
               local m = cjson.decode(head)
               local key
-              if type(m.MsgId) == 'string' and string.find(m.MsgId, '%S') then
+              if type(m.Key) == 'string' then
+                key = m.Key -- written by the admission from InboundMessage.key(): the same key everywhere
+              elseif type(m.MsgId) == 'string' and string.find(m.MsgId, '%S') then
                 key = string.match(m.MsgId, '^%s*(.-)%s*$')
               else
                 key = tostring(m.FromUserName) .. ':' .. tostring(m.CreateTime)
@@ -57,11 +59,12 @@ public class Inbox {
               local progress = ARGV[4] .. key
               local attempts = redis.call('HINCRBY', progress, 'attempts', 1)
               redis.call('PEXPIRE', progress, ARGV[5])
-              local state = redis.call('HMGET', progress, 'answer', 'sent')
+              local state = redis.call('HMGET', progress, 'answer', 'sent', 'over')
               if state[1] then redis.call('HSET', progress, 'by', ARGV[1]) end -- this turn adopts the decision
               local memory = redis.call('GET', KEYS[4])
               if memory then redis.call('PEXPIRE', KEYS[4], ARGV[6]) end
-              return {'turn', head, state[1], state[2], tostring(attempts), memory, redis.call('GET', KEYS[5])}
+              return {'turn', head, state[1], state[2], tostring(attempts), memory, redis.call('GET', KEYS[5]),
+                      state[3] or ''}
             end
             """;
     // Whether the turn (still) owns the lease. A lease that lapsed while Redis stalled and that nobody took since is
@@ -108,9 +111,11 @@ public class Inbox {
             redis.call('HSET', KEYS[2], 'sent', ARGV[3]); redis.call('PEXPIRE', KEYS[2], ARGV[4])
             return 1
             """, Long.class);
+    // ARGV[5] '1': the message's delivery ended here (a dead letter follows): a resumed turn sends nothing more.
     private static final RedisScript<Long> KEEP_PENDING = RedisScript.of(OWN + """
             if not own(KEYS[1], KEYS[3], ARGV[1], ARGV[4]) then return 0 end
             if ARGV[2] == '' then redis.call('DEL', KEYS[2]) else redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) end
+            if ARGV[5] == '1' then redis.call('HSET', KEYS[3], 'over', '1') end
             return 1
             """, Long.class);
     // The turn waited rather than failed: its start does not count, and the lease goes.
@@ -134,13 +139,21 @@ public class Inbox {
             """, List.class);
     private static final RedisScript<Long> RELEASE_IF_OWNER = RedisScript.of(
             "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", Long.class);
-    private static final RedisScript<Long> RENEW_IF_OWNER = RedisScript.of(
-            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
-            Long.class);
+    // Every lease of this instance in one step (KEYS: owners, ARGV: lease, then the tokens in the same order).
+    private static final RedisScript<Long> RENEW_IF_OWNER = RedisScript.of("""
+            local renewed = 0
+            for i, owner in ipairs(KEYS) do
+              if redis.call('GET', owner) == ARGV[i + 1] then redis.call('PEXPIRE', owner, ARGV[1]); renewed = renewed + 1 end
+            end
+            return renewed
+            """, Long.class);
+    /** Leases renewed per step: thousands of turns in flight cost a few round trips per heartbeat, not thousands. */
+    private static final int RENEW_BATCH = 500;
 
     private final StringRedisTemplate redis;
     private final ObjectMapper json;
     private final Keys keys;
+    private final Duration leaseTtl;
     private final String lease;
     private final String progressTtl;
     private final String memoryTtl;
@@ -158,7 +171,7 @@ public class Inbox {
         this.redis = redis;
         this.json = json;
         this.keys = keys;
-        Duration leaseTtl = properties.queue().leaseTtl();
+        this.leaseTtl = properties.queue().leaseTtl();
         this.lease = millis(leaseTtl);
         this.progressTtl = millis(properties.recovery().maxAge());
         this.memoryTtl = millis(properties.memory().idleTimeout());
@@ -185,8 +198,9 @@ public class Inbox {
 
     /** The turn's message is done: it leaves the inbox, and the follower's next message (if any) is read. */
     public Turn next(Turn done) throws JsonProcessingException {
-        List<?> read = redis.execute(NEXT, turnKeys(done.openid()), done.token(), lease, done.openid(),
-                keys.progressPrefix(), progressTtl, memoryTtl, done.head(), keys.progress(done.msgKey()));
+        List<?> read = afterSending(() -> redis.execute(NEXT, turnKeys(done.openid()), done.token(), lease,
+                done.openid(), keys.progressPrefix(), progressTtl, memoryTtl, done.head(),
+                keys.progress(done.msgKey())));
         return turn(done.openid(), done.token(), read);
     }
 
@@ -204,14 +218,26 @@ public class Inbox {
 
     /** WeChat accepted this many parts of the turn's text. False (nothing written) when the lease was lost. */
     public boolean sent(Turn turn, int parts) {
-        return owned(redis.execute(SENT, List.of(keys.owner(turn.openid()), keys.progress(turn.msgKey())),
-                turn.token(), lease, Integer.toString(parts), progressTtl), turn);
+        return owned(afterSending(() -> redis.execute(SENT, List.of(keys.owner(turn.openid()),
+                keys.progress(turn.msgKey())), turn.token(), lease, Integer.toString(parts), progressTtl)), turn);
     }
 
     /** Replaces the rest kept for the continue command (empty: none), after WeChat stopped the answer. */
     public boolean keepPending(Turn turn, String pending) {
+        return keepPending(turn, pending, false);
+    }
+
+    /**
+     * Ends the message's delivery for good (a dead letter follows): no rest kept, and a turn resumed before its
+     * message left the inbox sends nothing more. False (nothing written) when the lease was lost.
+     */
+    public boolean endDelivery(Turn turn) {
+        return keepPending(turn, "", true);
+    }
+
+    private boolean keepPending(Turn turn, String pending, boolean over) {
         return owned(redis.execute(KEEP_PENDING, List.of(keys.owner(turn.openid()), keys.pending(turn.openid()),
-                keys.progress(turn.msgKey())), turn.token(), pending, pendingTtl, lease), turn);
+                keys.progress(turn.msgKey())), turn.token(), pending, pendingTtl, lease, over ? "1" : "0"), turn);
     }
 
     /** The turn waits (the model is paused): its start does not count, the message stays, the lease goes. */
@@ -242,15 +268,55 @@ public class Inbox {
         return orphans == null ? List.of() : orphans;
     }
 
+    /**
+     * A step that records what WeChat accepted (or pops the finished message). Failing it would leave the turn to be
+     * resumed, and resent from its last record, so a Redis error is retried (the step checks the turn's lease and is
+     * idempotent) for as long as the lease would last.
+     */
+    private <T> T afterSending(java.util.function.Supplier<T> step) {
+        long deadline = System.nanoTime() + leaseTtl.toNanos();
+        long pause = 100;
+        while (true) {
+            try {
+                return step.get();
+            } catch (org.springframework.dao.DataAccessException redisDown) {
+                if (System.nanoTime() + pause * 1_000_000 > deadline) {
+                    throw redisDown;
+                }
+                LOG.warn("Redis did not answer while recording a sent answer ({}); trying again",
+                        redisDown.getMessage());
+                sleep(pause);
+                pause = Math.min(2000, pause * 2);
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException stopping) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for Redis", stopping);
+        }
+    }
+
     /** Keeps the leases of this instance's running turns alive while their (slow) model calls run. */
     void renewLeases() {
-        held.forEach((token, openid) -> {
-            try {
-                redis.execute(RENEW_IF_OWNER, List.of(keys.owner(openid)), token, lease);
-            } catch (RuntimeException redisDown) {
-                LOG.warn("Could not renew the lease on {}'s messages: {}", openid, redisDown.getMessage());
+        List<Map.Entry<String, String>> leases = List.copyOf(held.entrySet());
+        for (int from = 0; from < leases.size(); from += RENEW_BATCH) {
+            List<Map.Entry<String, String>> batch = leases.subList(from, Math.min(leases.size(), from + RENEW_BATCH));
+            List<String> owners = batch.stream().map(entry -> keys.owner(entry.getValue())).toList();
+            Object[] args = new Object[batch.size() + 1];
+            args[0] = lease;
+            for (int i = 0; i < batch.size(); i++) {
+                args[i + 1] = batch.get(i).getKey();
             }
-        });
+            try {
+                redis.execute(RENEW_IF_OWNER, owners, args);
+            } catch (RuntimeException redisDown) {
+                LOG.warn("Could not renew the leases of {} turns: {}", batch.size(), redisDown.getMessage());
+            }
+        }
     }
 
     private Turn turn(String openid, String token, List<?> read) throws JsonProcessingException {
@@ -268,7 +334,7 @@ public class Inbox {
         String sent = (String) read.get(3);
         return new Turn(openid, token, head, json.readValue(head, InboundMessage.class), (String) read.get(2),
                 sent == null ? 0 : Integer.parseInt(sent), Long.parseLong((String) read.get(4)),
-                (String) read.get(5), (String) read.get(6));
+                (String) read.get(5), (String) read.get(6), read.size() > 7 && "1".equals(read.get(7)));
     }
 
     private boolean owned(Long result, Turn turn) {

@@ -33,7 +33,11 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * What reaches the callback and admin routes. For /wechat, first the query alone: one value per parameter (400
+ * What reaches the service on its public port. Every request: a body within chat.callback.max-body-size (413
+ * otherwise, by Content-Length before reading, else after reading at most the limit plus one byte, chunked or not),
+ * and no request header named like a callback parameter (signature, timestamp, nonce, echostr, encrypt_type,
+ * msg_signature, openid): platform-http puts headers and query parameters into the same Camel headers, and what the
+ * routes read must be what was verified here. For /wechat, first the query alone: one value per parameter (400
  * otherwise), a valid signature of a fresh timestamp (403 otherwise, before a byte of the body is read, so nobody
  * without a signed URL can make the service hold bodies in memory). Then, for any of them, a body within chat.callback.max-body-size (413 otherwise, by Content-Length
  * before reading, else after reading at most the limit plus one byte), of a text or XML type in a charset the JVM
@@ -54,7 +58,7 @@ public class CallbackGate {
         FilterRegistrationBean<OncePerRequestFilter> registration =
                 new FilterRegistrationBean<>(new Gate(limit, signature, replayGuard));
         // /error: Spring's error page answers a direct request with 500; it is for error dispatches only
-        registration.addUrlPatterns("/wechat", "/wechat/*", "/admin/*", "/error");
+        registration.addUrlPatterns("/*");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
         return registration;
     }
@@ -89,11 +93,12 @@ public class CallbackGate {
                 refuse(response, 400, "bad request"); // a token in a URL ends up in access logs: header only
                 return;
             }
-            if (path.startsWith("/wechat") && !signedAndFresh(query)) {
+            boolean callback = path.equals("/wechat") || path.startsWith("/wechat/");
+            if (callback && !signedAndFresh(query)) {
                 refuse(response, 403, "forbidden");
                 return;
             }
-            String refusal = unsupported(request);
+            String refusal = callback || path.startsWith("/admin/") ? unsupported(request) : null;
             if (refusal != null) {
                 LOG.debug("Refused a request to {} with 415: {}", request.getRequestURI(), refusal);
                 refuse(response, 415, "unsupported media type");
@@ -195,7 +200,14 @@ public class CallbackGate {
         }
     }
 
-    /** A request whose body was read (within the limit) by the filter; it is decoded leniently, never failing. */
+    /** Request headers that would shadow, or stand in for, the query parameters the callback verifies. */
+    static final java.util.Set<String> HIDDEN_HEADERS = java.util.Set.of("signature", "timestamp", "nonce", "echostr",
+            "encrypt_type", "msg_signature", "openid");
+
+    /**
+     * A request whose body was read (within the limit) by the filter; it is decoded leniently, never failing. Headers
+     * named like the callback's query parameters are not shown.
+     */
     private static final class Buffered extends HttpServletRequestWrapper {
 
         private final byte[] body;
@@ -247,6 +259,26 @@ public class CallbackGate {
                 // WeChat sends UTF-8; an unknown charset name is read as that rather than failing
             }
             return new BufferedReader(new InputStreamReader(getInputStream(), charset));
+        }
+
+        @Override
+        public String getHeader(String name) {
+            return hidden(name) ? null : super.getHeader(name);
+        }
+
+        @Override
+        public java.util.Enumeration<String> getHeaders(String name) {
+            return hidden(name) ? java.util.Collections.emptyEnumeration() : super.getHeaders(name);
+        }
+
+        @Override
+        public java.util.Enumeration<String> getHeaderNames() {
+            return java.util.Collections.enumeration(java.util.Collections.list(super.getHeaderNames()).stream()
+                    .filter(name -> !hidden(name)).toList());
+        }
+
+        private static boolean hidden(String name) {
+            return name != null && HIDDEN_HEADERS.contains(name.toLowerCase(java.util.Locale.ROOT));
         }
 
         @Override

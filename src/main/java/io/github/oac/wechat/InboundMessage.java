@@ -25,6 +25,7 @@ public record InboundMessage(
      * Identity everywhere (dedup, logs): MsgId, or FromUserName+CreateTime+Event for events, which carry none (an
      * unfollow and a follow in the same second are two events).
      */
+    @JsonProperty(value = "Key", access = JsonProperty.Access.READ_ONLY) // in the inbox entry, for its Lua readers
     public String key() {
         return hasText(msgId) ? msgId.trim()
                 : fromUserName + ":" + createTime + (hasText(event) ? ":" + event.trim() : "");

@@ -44,6 +44,32 @@ public class ReplayGuard {
         return prefix + "replay:" + signature.toLowerCase(java.util.Locale.ROOT);
     }
 
+    /**
+     * What a re-delivery of the same message has in common with the first: WeChat's ids of it. The replay record of a
+     * POST holds it, so WeChat re-sending a message under the very same signed query string is told from someone
+     * replaying that query string with another body. Unguessable from the query string alone.
+     */
+    public static String identity(InboundMessage message) {
+        return message.key() + "|" + message.fromUserName() + "|" + message.createTime();
+    }
+
+    /**
+     * Records this signed POST as used although it was not admitted (refused as malformed, not for the model, or
+     * turned away busy), so its URL cannot carry another body later. Best effort: Redis down, the request was
+     * refused anyway.
+     */
+    public void spend(String signature, Object message) {
+        if (signature == null || signature.isBlank()) {
+            return;
+        }
+        try {
+            redis.opsForValue().setIfAbsent(key(prefix, signature),
+                    message instanceof InboundMessage inbound ? identity(inbound) : "refused", window.multipliedBy(2));
+        } catch (RuntimeException redisDown) {
+            // the request was not processed; nothing more to do
+        }
+    }
+
     /** Throws {@link ReplayedCallbackException} when this signed request was seen before; records it otherwise. */
     public void requireFirstUse(String signature) {
         if (!Boolean.TRUE.equals(redis.opsForValue().setIfAbsent(key(prefix, signature), "1",

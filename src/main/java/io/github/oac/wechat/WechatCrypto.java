@@ -96,7 +96,7 @@ public final class WechatCrypto {
             throw new UndecryptableCallbackException("too short");
         }
         int length = ByteBuffer.wrap(plain, 16, 4).getInt();
-        if (length < 0 || 20 + length > content) {
+        if (length < 0 || length > content - 20) { // not 20 + length: that overflows for a length near 2^31
             throw new UndecryptableCallbackException("bad message length");
         }
         byte[] sender = Arrays.copyOfRange(plain, 20 + length, content);

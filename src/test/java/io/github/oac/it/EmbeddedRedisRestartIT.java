@@ -118,6 +118,7 @@ class EmbeddedRedisRestartIT {
 
             awaitTrue(Duration.ofSeconds(60), () -> sends(openid) >= 1);
             try (Jedis redis = new Jedis("127.0.0.1", port)) {
+                redis.auth(Files.readString(dataDir.resolve("redis.secret")).strip()); // the server has a password
                 awaitTrue(Duration.ofSeconds(30), () -> !redis.exists("oac:inbox:" + openid)
                         && redis.scard("oac:inboxes") == 0);
             }

@@ -34,8 +34,11 @@ class SandboxTest extends SandboxTestSupport {
                 .startsWith(DemoModel.LABEL)
                 .contains("What is Camel?")   // Markdown became plain text on the way
                 .doesNotContain("**");
-        // no typing step: the demo model answers well within chat.wechat.typing-delay
-        assertThat(steps(openid)).containsSubsequence("callback", "answered", "model", "send").doesNotContain("typing");
+        // the default delivery (auto: hybrid) answers inside the callback's reply: no customer-service message, and
+        // no typing step either (the demo model answers well within chat.wechat.typing-delay)
+        assertThat(steps(openid)).containsSubsequence("callback", "model", "answered").doesNotContain("typing", "send");
+        assertThat(details(openid, "answered")).singleElement().asString().contains("a passive reply")
+                .contains("reply: passive");
     }
 
     @Test
@@ -120,6 +123,8 @@ class SandboxTest extends SandboxTestSupport {
         ResponseEntity<String> emptyText = postJson("/sandbox/callback",
                 "{\"openid\":\"o1\",\"type\":\"text\",\"content\":\"\"}");
         ResponseEntity<String> notChat = postJson("/sandbox/demo-model/v1/chat/completions", "{\"messages\":1}");
+        ResponseEntity<String> emptyToModel = postJson("/sandbox/demo-model/v1/chat/completions", "");
+        ResponseEntity<String> emptyCallback = postJson("/sandbox/callback", "");
         ResponseEntity<String> noOpenid = http.getForEntity("/sandbox/events", String.class);
         HttpHeaders probe = new HttpHeaders();
         probe.add("X-Secret-Probe", "echo-me");
@@ -127,7 +132,7 @@ class SandboxTest extends SandboxTestSupport {
                 String.class);
 
         assertThat(formPost.getStatusCode().value()).isEqualTo(415);
-        assertThat(List.of(notJson, unknownType, badOpenid, emptyText, notChat, noOpenid))
+        assertThat(List.of(notJson, unknownType, badOpenid, emptyText, notChat, noOpenid, emptyToModel, emptyCallback))
                 .allSatisfy(r -> assertThat(r.getStatusCode().value()).isEqualTo(400));
         assertThat(get.getStatusCode().is4xxClientError()).isTrue();
         assertThat(List.of(formPost, notJson, unknownType, get))

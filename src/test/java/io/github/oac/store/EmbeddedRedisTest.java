@@ -19,6 +19,20 @@ class EmbeddedRedisTest {
     Path dataDir;
 
     @Test
+    void theKeptServerAnswersOnlyWithItsPasswordWhichOnlyThisUserCanRead() throws Exception {
+        try (EmbeddedRedis server = EmbeddedRedis.start(dataDir, 0)) {
+            try (Jedis anonymous = new Jedis("127.0.0.1", server.port())) {
+                assertThatThrownBy(() -> anonymous.get("anything")).hasMessageContaining("NOAUTH");
+            }
+            set(server, "with", "password");
+            assertThat(get(server, "with")).isEqualTo("password");
+            assertThat(java.nio.file.Files.getPosixFilePermissions(dataDir.resolve(EmbeddedRedis.SECRETFILE)))
+                    .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                            java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+        }
+    }
+
+    @Test
     void aRestartOnTheSameDataDirKeepsWhatWasWrittenAndItsPort() throws Exception {
         int port;
         try (EmbeddedRedis first = EmbeddedRedis.start(dataDir, 0)) {
@@ -109,13 +123,13 @@ class EmbeddedRedisTest {
     }
 
     private static void set(EmbeddedRedis server, String key, String value) {
-        try (Jedis jedis = new Jedis("127.0.0.1", server.port())) {
+        try (Jedis jedis = new Jedis(java.net.URI.create(server.url()))) {
             jedis.set(key, value);
         }
     }
 
     private static String get(EmbeddedRedis server, String key) {
-        try (Jedis jedis = new Jedis("127.0.0.1", server.port())) {
+        try (Jedis jedis = new Jedis(java.net.URI.create(server.url()))) {
             return jedis.get(key);
         }
     }

@@ -125,6 +125,27 @@ class WechatCryptoTest {
     }
 
     @Test
+    void aLengthFieldNear2To31IsRefusedNotAnOverflow() throws Exception {
+        // random(16) | length 0x7FFFFFF0 | "x" | appid, padded to 32 bytes, encrypted as WeChat does
+        byte[] appid = A_APPID.getBytes(StandardCharsets.UTF_8);
+        int unpadded = 16 + 4 + 1 + appid.length;
+        int pad = 32 - unpadded % 32;
+        java.nio.ByteBuffer plain = java.nio.ByteBuffer.allocate(unpadded + pad);
+        plain.put(new byte[16]).putInt(0x7FFFFFF0).put((byte) 'x').put(appid);
+        while (plain.hasRemaining()) {
+            plain.put((byte) pad);
+        }
+        byte[] key = Base64.getDecoder().decode(A_KEY + "=");
+        javax.crypto.Cipher cipher = javax.crypto.Cipher.getInstance("AES/CBC/NoPadding");
+        cipher.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(key, "AES"),
+                new javax.crypto.spec.IvParameterSpec(key, 0, 16));
+        String encrypt = Base64.getEncoder().encodeToString(cipher.doFinal(plain.array()));
+
+        assertThatThrownBy(() -> new WechatCrypto(A_KEY, A_APPID).decrypt(encrypt))
+                .isInstanceOf(UndecryptableCallbackException.class).hasMessageContaining("length");
+    }
+
+    @Test
     void theWrongKeyCannotOpenIt() {
         WechatCrypto other = new WechatCrypto(B_KEY, A_APPID);
 
