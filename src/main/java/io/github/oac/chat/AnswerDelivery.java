@@ -121,7 +121,7 @@ public class AnswerDelivery {
 
     private void handOver(Delivery delivery, Outbox.Offer offer) {
         switch (offer) {
-            case OFFERED -> delivery.stopDroppingRest();
+            case OFFERED -> delivery.offered();
             case LOST -> delivery.lose();
             case PUSH -> {
                 // hybrid: pushed as usual
@@ -141,7 +141,7 @@ public class AnswerDelivery {
     public void sent(Turn turn, Delivery delivery) {
         delivery.advance();
         if (delivery.index() == 1) {
-            metrics.pushed();
+            metrics.pushed(turn.receivedAt());
         }
         if (delivery.hasNext() && !inbox.sent(turn, delivery.index())) {
             delivery.lose();
@@ -202,6 +202,7 @@ public class AnswerDelivery {
         private String rest;
         private int index;
         private boolean stopped;
+        private boolean offered;
 
         private Delivery(List<String> parts, boolean hintOnLast, String hint, String rest) {
             this.parts = parts;
@@ -237,6 +238,22 @@ public class AnswerDelivery {
 
         void skip(int alreadySent) {
             index = Math.min(parts.size(), Math.max(0, alreadySent));
+        }
+
+        /** Handed to the callbacks of its message (or the follower's next message): nothing is pushed. */
+        void offered() {
+            offered = true;
+            stopDroppingRest();
+        }
+
+        /** How the answer went, for the log: passive (offered to a callback reply), push, or none. */
+        public String path() {
+            return offered ? "passive" : index > 0 ? "push" : "none";
+        }
+
+        /** Parts that went out: pushed and accepted, or the one reply offered. */
+        public int delivered() {
+            return offered ? 1 : index;
         }
 
         /** The lease is gone: the successor sends the rest, this turn nothing more. */

@@ -5,17 +5,29 @@ import org.springframework.stereotype.Component;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-/** Takes the answer text out of a chat-completion response. Called as {@code chatAnswers}. */
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Takes the answer out of a chat-completion response: the text, and the tokens the provider counted (its {@code usage}),
+ * which are also added to the meter oac.model.tokens (tag type: prompt, completion). Called as {@code chatAnswers}.
+ */
 @Component("chatAnswers")
 public class ChatAnswers {
 
     private final ObjectMapper json;
+    private final Counter promptTokens;
+    private final Counter completionTokens;
 
-    public ChatAnswers(ObjectMapper json) {
+    public ChatAnswers(ObjectMapper json, MeterRegistry registry) {
         this.json = json;
+        this.promptTokens = Counter.builder("oac.model.tokens").tag("type", "prompt")
+                .description("Tokens the model provider counted, by type").register(registry);
+        this.completionTokens = Counter.builder("oac.model.tokens").tag("type", "completion")
+                .description("Tokens the model provider counted, by type").register(registry);
     }
 
-    public String text(String completion) {
+    public ModelAnswer answer(String completion) {
         JsonNode root;
         try {
             root = json.readTree(completion);
@@ -27,7 +39,12 @@ public class ChatAnswers {
         if (text.isBlank()) {
             throw new ModelAnswerException("model response has no choices[0].message.content");
         }
-        return text;
+        JsonNode usage = root.path("usage");
+        long prompt = Math.max(0, usage.path("prompt_tokens").asLong(0));
+        long completionCount = Math.max(0, usage.path("completion_tokens").asLong(0));
+        promptTokens.increment(prompt);
+        completionTokens.increment(completionCount);
+        return new ModelAnswer(text, prompt, completionCount);
     }
 
     /** Reasoning models (DeepSeek R1, QwQ…) may lead with a <think>…</think> block: the follower sees only the answer. */

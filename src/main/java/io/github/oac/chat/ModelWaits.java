@@ -1,6 +1,6 @@
 package io.github.oac.chat;
 
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.springframework.stereotype.Component;
@@ -8,24 +8,26 @@ import org.springframework.stereotype.Component;
 import io.github.oac.store.Turn;
 
 /**
- * The turns whose model call is still under way, by turn token: the typing indicator waits
+ * The turns whose model call is still under way, by turn token, with when it began: the typing indicator waits
  * chat.wechat.typing-delay and shows only if the model has not answered by then, so a fast answer costs one WeChat
- * call, not two. Called as {@code modelWaits}.
+ * call, not two; and the turn's log line says how long the model took. Called as {@code modelWaits}.
  */
 @Component("modelWaits")
 public class ModelWaits {
 
-    private final Set<String> waiting = ConcurrentHashMap.newKeySet();
+    private final Map<String, Long> waiting = new ConcurrentHashMap<>();
 
     public void begin(Turn turn) {
-        waiting.add(turn.token());
+        waiting.put(turn.token(), System.nanoTime());
     }
 
-    public void end(Turn turn) {
-        waiting.remove(turn.token());
+    /** The model answered (or was given up): how long that took, in ms. */
+    public long end(Turn turn) {
+        Long began = waiting.remove(turn.token());
+        return began == null ? 0 : (System.nanoTime() - began) / 1_000_000;
     }
 
     public boolean stillWaiting(Turn turn) {
-        return waiting.contains(turn.token());
+        return waiting.containsKey(turn.token());
     }
 }

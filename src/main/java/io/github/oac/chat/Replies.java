@@ -23,8 +23,8 @@ public class Replies {
     }
 
     /** The model's answer: Markdown to plain text, remembered as the model wrote it. */
-    public Reply answered(Turn turn, String modelAnswer) {
-        String text = formatter.toPlainText(modelAnswer);
+    public Reply answered(Turn turn, ModelAnswer modelAnswer) {
+        String text = formatter.toPlainText(modelAnswer.text());
         if (requests.truncated(turn.message())) {
             text = texts.questionTruncated() + "\n\n" + text;
         }

@@ -3,20 +3,20 @@ package io.github.oac.chat;
 /**
  * What a turn decided to send, and what that does to the conversation: a model's answer joins it ({@code question}
  * and {@code answer}, the latter as the model wrote it), a reset forgets it, anything else (an apology, the rest of
- * a long answer, nothing pending) leaves it as it is.
+ * a long answer, nothing pending) leaves it as it is. tokens: what the model call cost, when there was one.
  */
-public record Reply(String text, String question, String answer, boolean forget) {
+public record Reply(String text, String question, String answer, boolean forget, ModelAnswer model) {
 
     public static Reply of(String text) {
-        return new Reply(text, null, null, false);
+        return new Reply(text, null, null, false, null);
     }
 
     public static Reply forgetting(String text) {
-        return new Reply(text, null, null, true);
+        return new Reply(text, null, null, true, null);
     }
 
-    public static Reply answer(String text, String question, String answer) {
-        return new Reply(text, question, answer, false);
+    public static Reply answer(String text, String question, ModelAnswer model) {
+        return new Reply(text, question, model.text(), false, model);
     }
 
     public boolean remembered() {

@@ -41,6 +41,7 @@ public class ReplyWaits {
     private final Duration passiveHold;
     private final int passiveDeliveries;
     private final String thinking;
+    private final int maxWaiting;
     private final Semaphore waiting;
     private final Map<String, Set<CompletableFuture<Void>>> wakes = new ConcurrentHashMap<>();
 
@@ -51,7 +52,8 @@ public class ReplyWaits {
         this.passiveHold = properties.delivery().passiveHold();
         this.passiveDeliveries = properties.delivery().passiveDeliveries();
         this.thinking = properties.replies().thinking();
-        this.waiting = new Semaphore(Math.max(0, properties.delivery().maxWaiting()));
+        this.maxWaiting = Math.max(0, properties.delivery().maxWaiting());
+        this.waiting = new Semaphore(maxWaiting);
     }
 
     /**
@@ -97,7 +99,12 @@ public class ReplyWaits {
         long hold = exchange.getClock().getCreated() + passiveHold.toMillis() - System.currentTimeMillis();
         Handout handout = outbox.settle(message.fromUserName(), message.key(), admitted.mode(), last,
                 Math.max(0, hold));
-        return Handout.PLACEHOLDER.equals(handout.path()) ? new Handout(Handout.PLACEHOLDER, thinking, 0) : handout;
+        return Handout.PLACEHOLDER.equals(handout.path()) ? new Handout(Handout.PLACEHOLDER, thinking, 0, 0) : handout;
+    }
+
+    /** Callbacks waiting here now (the gauge oac.callbacks.waiting). */
+    public int waiting() {
+        return maxWaiting - waiting.availablePermits();
     }
 
     /** A message's reply was decided somewhere ("mode": the delivery mode changed). */

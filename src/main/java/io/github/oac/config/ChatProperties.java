@@ -31,7 +31,12 @@ public record ChatProperties(
         Breaker breaker,
         DeadLetters deadLetters,
         Threads threads,
-        Sandbox sandbox) {
+        Sandbox sandbox,
+        Routes routes) {
+
+    /** reload: development only, a saved route file in the CHAT_ROUTES folder replaces its routes (RouteReloadSetup). */
+    public record Routes(boolean reload) {
+    }
 
     /** allowPlaintext: accept plaintext callbacks although a key is set, for the minutes of switching modes. */
     public record Wechat(String token, String appId, String appSecret, String encodingAesKey,

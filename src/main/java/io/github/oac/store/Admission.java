@@ -32,9 +32,11 @@ public class Admission {
 
     /**
      * What the admission decided. mode: the delivery mode in force (auto resolved); reply: an owed answer picked up
-     * for this message; deliveries: how often WeChat delivered it (retry); queued: a question went into the inbox.
+     * for this message; deliveries: how often WeChat delivered it (retry); queued: a question went into the inbox;
+     * receivedAt: when the callback of the message whose answer was picked up arrived (0: unknown).
      */
-    public record Admitted(String outcome, String mode, String reply, int deliveries, boolean queued) {
+    public record Admitted(String outcome, String mode, String reply, int deliveries, boolean queued,
+                           long receivedAt) {
 
         /** This callback waits for its own answer: a question in hybrid or passive delivery, or a re-delivery. */
         public boolean awaitsReply() {
@@ -55,7 +57,7 @@ public class Admission {
             end
             if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then
               if redis.call('EXISTS', KEYS[6]) == 0 then return {'duplicate', mode} end
-              return {'retry', mode, '', tostring(redis.call('HINCRBY', KEYS[6], 'n', 1))}
+              return {'retry', mode, '', tostring(redis.call('HINCRBY', KEYS[6], 'n', 1)), '0', '0'}
             end
             local question = ARGV[3] == '1'
             if question then
@@ -68,23 +70,23 @@ public class Admission {
                 if n > limit then return {'limited', mode} end
               end
             end
-            local reply = ''
+            local reply, at = '', '0'
             if ARGV[10] == '1' then
               local suffix = ''
               if question and ARGV[11] ~= '1' and mode == 'passive' then suffix = ARGV[15] end
-              reply = pickup(KEYS[7], ARGV[12], ARGV[13], KEYS[6], ARGV[17], KEYS[8], ARGV[14], suffix, ARGV[16])
+              reply, at = pickup(KEYS[7], ARGV[12], ARGV[13], KEYS[6], ARGV[17], KEYS[8], ARGV[14], suffix, ARGV[16])
             end
             -- a continue command that got an owed answer is answered by it
             if question and not (reply ~= '' and ARGV[11] == '1') then
               redis.call('RPUSH', KEYS[4], ARGV[5])
               redis.call('SADD', KEYS[5], ARGV[6])
-              if reply ~= '' then return {'pickup', mode, reply, '1', 'queued'} end
+              if reply ~= '' then return {'pickup', mode, reply, '1', '1', at} end
               if mode ~= 'push' then
                 redis.call('HSET', KEYS[6], 'n', 1, 't', now_ms()); redis.call('PEXPIRE', KEYS[6], ARGV[17])
               end
               return {'accepted', mode}
             end
-            if reply ~= '' then return {'pickup', mode, reply, '1'} end
+            if reply ~= '' then return {'pickup', mode, reply, '1', '0', at} end
             return {'new', mode}
             """, List.class);
 
@@ -135,12 +137,21 @@ public class Admission {
                         keys.inbox(openid), keys.inboxes(), keys.reply(message.key()), keys.outbox(openid),
                         keys.pending(openid), keys.deliveryMode()),
                 Long.toString(replayTtl.toSeconds()), Long.toString(dedupTtl.toSeconds()), question ? "1" : "0",
-                Integer.toString(limit), question ? json.writeValueAsString(message) : "", openid,
+                Integer.toString(limit), question ? entry(message, exchange) : "", openid,
                 Integer.toString(inboxMax), ReplayGuard.identity(message), mode, message.mayCarryReply() ? "1" : "0",
                 question && commands.isContinue(message) ? "1" : "0", prefix + "reply:", retryWindow, pendingTtl,
                 queuedHint, passiveMaxBytes, Long.toString(dedupTtl.toMillis()));
         return new Admitted((String) result.get(0), (String) result.get(1),
                 result.size() > 2 && !"".equals(result.get(2)) ? (String) result.get(2) : null,
-                result.size() > 3 ? Integer.parseInt((String) result.get(3)) : 1, result.size() > 4);
+                result.size() > 3 ? Integer.parseInt((String) result.get(3)) : 1,
+                result.size() > 4 && "1".equals(result.get(4)),
+                result.size() > 5 ? Long.parseLong((String) result.get(5)) : 0);
+    }
+
+    /** The inbox entry: the message as JSON (with its key), and when its callback arrived ("At", epoch ms). */
+    private String entry(InboundMessage message, Exchange exchange) throws JsonProcessingException {
+        com.fasterxml.jackson.databind.node.ObjectNode node = json.valueToTree(message);
+        node.put("At", exchange.getClock().getCreated());
+        return json.writeValueAsString(node);
     }
 }

@@ -25,6 +25,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.oac.config.ChatProperties;
+import io.github.oac.wechat.Openids;
 import io.github.oac.wechat.InboundMessage;
 
 /**
@@ -156,7 +157,8 @@ public class DeadLetters {
                 Long.toString(now.toEpochMilli()));
         metrics.deadLetter(reason.contains("errcode") ? "wechat-refused" : reason.startsWith("older") ? "expired"
                 : "failed");
-        LOG.warn("Message {} from {} is now a dead letter: {}", message.key(), message.fromUserName(), reason);
+        LOG.warn("Message {} from {} is now a dead letter: {}", message.key(), Openids.masked(message.fromUserName()),
+                reason);
     }
 
     /**

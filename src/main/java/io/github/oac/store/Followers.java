@@ -13,6 +13,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.oac.config.ChatProperties;
+import io.github.oac.wechat.Openids;
 import io.github.oac.wechat.InboundMessage;
 
 /**
@@ -69,7 +70,7 @@ public class Followers {
                 keys.add(prefix + "progress:" + json.readValue(entry, InboundMessage.class).key());
             } catch (JsonProcessingException unreadable) {
                 // no key to derive, so no progress record to find; the entry goes with the inbox
-                LOG.warn("Unreadable inbox entry of {} deleted without its progress record", openid);
+                LOG.warn("Unreadable inbox entry of {} deleted without its progress record", Openids.masked(openid));
             }
         }
         redis.execute(FORGET, keys, openid);

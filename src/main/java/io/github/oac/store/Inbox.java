@@ -19,6 +19,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.oac.config.ChatProperties;
+import io.github.oac.wechat.Openids;
 import io.github.oac.wechat.InboundMessage;
 import jakarta.annotation.PreDestroy;
 
@@ -256,7 +257,8 @@ public class Inbox {
             try {
                 redis.execute(RELEASE_IF_OWNER, List.of(keys.owner(turn.openid())), turn.token());
             } catch (RuntimeException redisDown) {
-                LOG.warn("Could not release the lease on {}'s messages; it expires by itself", turn.openid());
+                LOG.warn("Could not release the lease on {}'s messages; it expires by itself",
+                        Openids.masked(turn.openid()));
             }
         }
     }
@@ -325,16 +327,18 @@ public class Inbox {
             boolean wasHeld = held.remove(token) != null;
             if ("lost".equals(status) && wasHeld) {
                 LOG.warn("Lost the lease on {}'s messages (Redis stalled past it?); its successor answers them",
-                        openid);
+                        Openids.masked(openid));
             }
             return null;
         }
         held.put(token, openid);
         String head = (String) read.get(1);
         String sent = (String) read.get(3);
-        return new Turn(openid, token, head, json.readValue(head, InboundMessage.class), (String) read.get(2),
+        com.fasterxml.jackson.databind.JsonNode entry = json.readTree(head);
+        return new Turn(openid, token, head, json.treeToValue(entry, InboundMessage.class), (String) read.get(2),
                 sent == null ? 0 : Integer.parseInt(sent), Long.parseLong((String) read.get(4)),
-                (String) read.get(5), (String) read.get(6), read.size() > 7 && "1".equals(read.get(7)));
+                (String) read.get(5), (String) read.get(6), read.size() > 7 && "1".equals(read.get(7)),
+                entry.path("At").asLong(0));
     }
 
     private boolean owned(Long result, Turn turn) {
@@ -342,7 +346,8 @@ public class Inbox {
             return true;
         }
         held.remove(turn.token());
-        LOG.warn("Lost the lease on {}'s messages while answering {}; its successor answers it", turn.openid(),
+        LOG.warn("Lost the lease on {}'s messages while answering {}; its successor answers it",
+                Openids.masked(turn.openid()),
                 turn.msgKey());
         return false;
     }

@@ -2,7 +2,10 @@ package io.github.oac.store;
 
 import org.springframework.stereotype.Component;
 
+import java.util.concurrent.TimeUnit;
+
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 /**
  * What happened to callbacks and answers, as Micrometer counters under /actuator/metrics: oac.callbacks (tag
@@ -19,26 +22,58 @@ public class Metrics {
         this.registry = registry;
     }
 
-    /** Counts a callback by what became of it; "new" ones by whether they got a passive reply. */
-    public void callback(String admission, String replyText) {
+    /**
+     * Counts a callback by what became of it ("new" ones by whether they got a passive reply), and times it from its
+     * arrival to its answer, as the timer oac.callback.duration (tag outcome, with a histogram for Prometheus).
+     */
+    public void callback(String admission, String replyText, org.apache.camel.Exchange exchange) {
+        long arrivedAt = exchange.getClock().getCreated();
         String outcome = !"new".equals(admission) ? admission : replyText != null ? "replied" : "acknowledged";
         registry.counter("oac.callbacks", "outcome", outcome).increment();
+        Timer.builder("oac.callback.duration")
+                .description("Time from a callback's arrival to its answer, by outcome")
+                .tag("outcome", outcome)
+                .publishPercentileHistogram()
+                .register(registry)
+                .record(Math.max(0, System.currentTimeMillis() - arrivedAt), TimeUnit.MILLISECONDS);
     }
 
     /**
-     * An answer reached its follower by this path: passive (the reply to its own message's callback), pickup (the
-     * reply to a later message), push (customer-service messages, counted at the first part), or the placeholder went
-     * to a message's last delivery. hold and push decisions of a callback are not deliveries.
+     * What a callback's reply carried: passive (the answer to its own message), pickup (an answer owed from an earlier
+     * message), placeholder (the last delivery got the placeholder). Its push and hold decisions are not deliveries.
+     * With when the answered message's callback arrived (0: unknown), timed as oac.answer.duration.
      */
-    public void delivery(String path) {
-        if (path != null && !"hold".equals(path) && !"push".equals(path)) {
-            registry.counter("oac.deliveries", "path", path).increment();
+    public void delivered(Outbox.Handout handout) {
+        if (handout != null && !Outbox.Handout.PUSH.equals(handout.path())
+                && !Outbox.Handout.HOLD.equals(handout.path())) {
+            delivered(handout.path(), handout.receivedAt());
         }
     }
 
+    /** An owed answer picked up by a later message's admission. */
+    public void pickedUp(long receivedAt) {
+        delivered(Outbox.Handout.PICKUP, receivedAt);
+    }
+
     /** Counted where the push happens: the first part WeChat accepted. */
-    public void pushed() {
-        registry.counter("oac.deliveries", "path", "push").increment();
+    public void pushed(long receivedAt) {
+        delivered(Outbox.Handout.PUSH, receivedAt);
+    }
+
+    /**
+     * Counts an answer reaching its follower by path (oac.deliveries) and times it from the question's callback
+     * (oac.answer.duration, with a histogram), unless that time is unknown (0) or the path is the placeholder.
+     */
+    private void delivered(String path, long receivedAt) {
+        registry.counter("oac.deliveries", "path", path).increment();
+        if (receivedAt > 0 && !Outbox.Handout.PLACEHOLDER.equals(path)) {
+            Timer.builder("oac.answer.duration")
+                    .description("Time from a question's callback to its answer reaching the follower, by path")
+                    .tag("path", path)
+                    .publishPercentileHistogram()
+                    .register(registry)
+                    .record(Math.max(0, System.currentTimeMillis() - receivedAt), TimeUnit.MILLISECONDS);
+        }
     }
 
     public void deadLetter(String reason) {

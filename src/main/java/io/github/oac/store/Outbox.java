@@ -29,7 +29,7 @@ import io.github.oac.config.ChatProperties;
 public class Outbox {
 
     /** What a callback answers: the reply text, or how it answers without one. */
-    public record Handout(String path, String text, long holdMillis) {
+    public record Handout(String path, String text, long holdMillis, long receivedAt) {
 
         public static final String PASSIVE = "passive";
         public static final String PICKUP = "pickup";
@@ -56,7 +56,8 @@ public class Outbox {
               if not s[1] or s[2] or s[3] then return true end
               return now_ms() - tonumber(s[1]) > tonumber(window)
             end
-            -- the entry leaves the outbox: its reply is given to the slot's message, its rest kept for continue
+            -- the entry leaves the outbox: its reply is given to the slot's message, its rest kept for continue;
+            -- returns the reply and when the answered question's callback arrived
             local function give(outbox, raw, entry, slot, slot_ttl, pending, pending_ttl, suffix, max_bytes)
               redis.call('LREM', outbox, 1, raw)
               if entry.rest and entry.rest ~= '' then
@@ -67,7 +68,7 @@ public class Outbox {
               local reply = entry.reply
               if suffix ~= '' and #reply + #suffix <= tonumber(max_bytes) then reply = reply .. suffix end
               redis.call('HSET', slot, 'given', reply); redis.call('PEXPIRE', slot, slot_ttl)
-              return reply
+              return reply, tostring(entry.at or 0)
             end
             -- the oldest owed answer whose own callbacks are over, given to this message; '' when none
             local function pickup(outbox, slot_prefix, window, slot, slot_ttl, pending, pending_ttl, suffix, max_bytes)
@@ -77,16 +78,17 @@ public class Outbox {
                   return give(outbox, raw, entry, slot, slot_ttl, pending, pending_ttl, suffix, max_bytes)
                 end
               end
-              return ''
+              return '', '0'
             end
-            -- what this message's callbacks answer, if decided: {path, text}
+            -- what this message's callbacks answer, if decided: {path, text, arrival of the answered callback}
             local function take(slot, outbox, key, slot_ttl, pending, pending_ttl)
               local s = redis.call('HMGET', slot, 'given', 'state')
               if s[1] then return {'passive', s[1]} end
               for _, raw in ipairs(redis.call('LRANGE', outbox, 0, -1)) do
                 local entry = cjson.decode(raw)
                 if entry.k == key then
-                  return {'passive', give(outbox, raw, entry, slot, slot_ttl, pending, pending_ttl, '', 0)}
+                  local reply, at = give(outbox, raw, entry, slot, slot_ttl, pending, pending_ttl, '', 0)
+                  return {'passive', reply, at}
                 end
               end
               if s[2] == 'push' then return {'push'} end
@@ -159,7 +161,7 @@ public class Outbox {
         Handout handout = handout(redis.execute(SETTLE, List.of(keys.reply(msgKey), keys.outbox(openid),
                         keys.pending(openid)), msgKey, slotTtl, pendingTtl, mode, lastDelivery ? "1" : "0",
                 keys.repliesChannel()));
-        return Handout.HOLD.equals(handout.path()) ? new Handout(Handout.HOLD, null, holdMillis) : handout;
+        return Handout.HOLD.equals(handout.path()) ? new Handout(Handout.HOLD, null, holdMillis, 0) : handout;
     }
 
     /**
@@ -170,7 +172,7 @@ public class Outbox {
      */
     public Offer offer(Turn turn, String mode, String reply, String rest, boolean fits, String keptForPush)
             throws JsonProcessingException {
-        String entry = json.writeValueAsString(new Entry(turn.msgKey(), reply, rest));
+        String entry = json.writeValueAsString(new Entry(turn.msgKey(), reply, rest, turn.receivedAt()));
         String result = redis.execute(OFFER, List.of(keys.owner(turn.openid()), keys.progress(turn.msgKey()),
                         keys.reply(turn.msgKey()), keys.outbox(turn.openid()), keys.pending(turn.openid())),
                 turn.token(), lease, mode, entry, fits ? "1" : "0", window, pendingTtl, keys.repliesChannel(),
@@ -182,8 +184,11 @@ public class Outbox {
         };
     }
 
-    /** An outbox entry: the message it answers, its first reply, the rest for the continue command. */
-    record Entry(String k, String reply, String rest) {
+    /**
+     * An outbox entry: the message it answers, its first reply, the rest for the continue command, and when that
+     * message's callback arrived (for oac.answer.duration).
+     */
+    record Entry(String k, String reply, String rest, long at) {
     }
 
     private static Handout handout(List<?> result) {
@@ -191,7 +196,8 @@ public class Outbox {
         if ("none".equals(path)) {
             return null;
         }
-        return new Handout(path, result.size() > 1 ? (String) result.get(1) : null, 0);
+        return new Handout(path, result.size() > 1 ? (String) result.get(1) : null, 0,
+                result.size() > 2 ? Long.parseLong((String) result.get(2)) : 0);
     }
 
     static String millis(Duration duration) {

@@ -1,0 +1,40 @@
+package io.github.oac.chat;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+import io.github.oac.chat.AnswerDelivery.Delivery;
+import io.github.oac.store.Turn;
+import io.github.oac.wechat.Openids;
+
+/**
+ * One INFO line per answered message, for operators: MsgId, the follower's masked openid, how the answer went
+ * (push, passive, or stopped), the model's time, parts and tokens. With LOG_FORMAT=json the same facts are fields
+ * (msgId, openid, path, modelMs, parts, promptTokens, completionTokens). Never a whole openid, never a text.
+ * Called as {@code answerLog}.
+ */
+@Component("answerLog")
+public class AnswerLog {
+
+    private static final Logger LOG = LoggerFactory.getLogger("answers");
+
+    public void answered(Turn turn, Reply reply, Delivery delivery, Long modelMillis) {
+        ModelAnswer model = reply == null ? null : reply.model();
+        String path = delivery == null ? "none" : delivery.path();
+        int parts = delivery == null ? 0 : delivery.delivered();
+        String openid = Openids.masked(turn.openid());
+        LOG.atInfo()
+                .addKeyValue("msgId", turn.msgKey())
+                .addKeyValue("openid", openid)
+                .addKeyValue("path", path)
+                .addKeyValue("modelMs", model == null || modelMillis == null ? 0 : modelMillis)
+                .addKeyValue("parts", parts)
+                .addKeyValue("promptTokens", model == null ? 0 : model.promptTokens())
+                .addKeyValue("completionTokens", model == null ? 0 : model.completionTokens())
+                .log("Answered {} for {}: {}, {} part(s){}{}", turn.msgKey(), openid, path, parts,
+                        model == null || modelMillis == null ? "" : ", model " + modelMillis + " ms",
+                        model == null ? "" : ", " + model.tokens() + " tokens (" + model.promptTokens() + " prompt + "
+                                + model.completionTokens() + " completion)");
+    }
+}

@@ -1,0 +1,68 @@
+package io.github.oac.ops;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.seda.SedaEndpoint;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.stereotype.Component;
+
+import io.github.oac.chat.ReplyWaits;
+import io.github.oac.store.Keys;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+/**
+ * How much work is waiting, as gauges read when scraped: oac.queue.depth (followers queued on seda:chat-answer),
+ * oac.turns.in.flight (turns running here: most wait on the model), oac.callbacks.waiting (hybrid and passive
+ * callbacks waiting for their answer here) and oac.followers.waiting (followers with unanswered messages, on every
+ * instance: Redis's count, read at most once a second).
+ */
+@Component
+public class WorkGauges implements MeterBinder {
+
+    private final CamelContext camel;
+    private final StringRedisTemplate redis;
+    private final Keys keys;
+    private final ReplyWaits replyWaits;
+    private final AtomicLong followersWaiting = new AtomicLong();
+    private volatile long followersReadAt;
+
+    public WorkGauges(CamelContext camel, StringRedisTemplate redis, Keys keys, ReplyWaits replyWaits) {
+        this.camel = camel;
+        this.redis = redis;
+        this.keys = keys;
+        this.replyWaits = replyWaits;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("oac.queue.depth", this, WorkGauges::queueDepth)
+                .description("Followers queued for the answering side on this instance").register(registry);
+        Gauge.builder("oac.turns.in.flight", this, gauges -> gauges.camel.getInflightRepository().size("chat-answer"))
+                .description("Turns running on this instance (most wait on the model)").register(registry);
+        Gauge.builder("oac.callbacks.waiting", replyWaits, ReplyWaits::waiting)
+                .description("Callbacks waiting here for their answer (hybrid and passive delivery)").register(registry);
+        Gauge.builder("oac.followers.waiting", this, WorkGauges::followersWaiting)
+                .description("Followers with unanswered messages, on every instance").register(registry);
+    }
+
+    private double queueDepth() {
+        return camel.getEndpoint("seda:chat-answer", SedaEndpoint.class).getCurrentQueueSize();
+    }
+
+    private double followersWaiting() {
+        long now = System.currentTimeMillis();
+        if (now - followersReadAt > 1000) {
+            followersReadAt = now;
+            try {
+                Long count = redis.opsForSet().size(keys.inboxes());
+                followersWaiting.set(count == null ? 0 : count);
+            } catch (RuntimeException redisDown) {
+                return Double.NaN;
+            }
+        }
+        return followersWaiting.get();
+    }
+}

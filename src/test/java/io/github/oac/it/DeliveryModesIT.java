@@ -1,0 +1,238 @@
+package io.github.oac.it;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.dataformat.xml.XmlMapper;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+
+import io.github.oac.store.EmbeddedRedis;
+import io.github.oac.wechat.WechatSignature;
+import redis.clients.jedis.Jedis;
+
+/**
+ * Hybrid and passive delivery as separate processes sharing one Redis, as WeChat sees them: a delivery without a
+ * response in 5 s is cut and sent again with the same query string, to whichever instance the load balancer picks.
+ */
+class DeliveryModesIT {
+
+    private static final String TOKEN = "ittoken";
+    private static final String SEND = "/cgi-bin/message/custom/send";
+    private static final String COMPLETIONS = "/v1/chat/completions";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final XmlMapper XML = new XmlMapper();
+
+    private static EmbeddedRedis redisServer;
+    private static Jedis redis;
+    private static final WireMockServer stubs = new WireMockServer(WireMockConfiguration.options().dynamicPort()
+            .asynchronousResponseEnabled(true).containerThreads(32));
+
+    @BeforeAll
+    static void startRedisAndStubs() {
+        redisServer = EmbeddedRedis.start();
+        redis = new Jedis("127.0.0.1", redisServer.port());
+        stubs.start();
+    }
+
+    @AfterAll
+    static void stopAll() throws Exception {
+        stubs.stop();
+        redis.close();
+        redisServer.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        stubs.resetAll();
+        redis.flushDB();
+        stubs.stubFor(post(urlPathEqualTo("/cgi-bin/stable_token"))
+                .willReturn(okJson("{\"access_token\":\"IT_TOKEN\",\"expires_in\":7200}")));
+        stubs.stubFor(post(urlPathEqualTo(SEND)).willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")));
+        stubs.stubFor(post(urlPathEqualTo("/cgi-bin/message/custom/typing"))
+                .willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")));
+    }
+
+    @Test
+    void anAnswerOwedAfterThePlaceholderIsHandedOutAfterTheServiceWasKilled() throws Exception {
+        stubModel("owed answer", 16_000);
+        String openid = "opassive" + ThreadLocalRandom.current().nextInt(1_000_000);
+        String xml = text(openid, newMsgId(), "think long");
+        String query = signedQuery();
+        ServiceProcess first = ServiceProcess.start("passive-first", env("passive"));
+        try {
+            List<String> deliveries = List.of(deliver(first, xml, query), deliver(first, xml, query),
+                    deliver(first, xml, query));
+            assertThat(deliveries.subList(0, 2)).containsOnly("cut");
+            assertThat(passiveText(deliveries.get(2))).startsWith("正在思考中");
+            awaitTrue(Duration.ofSeconds(30), () -> redis.exists("oac:outbox:" + openid));
+            first.kill();
+        } finally {
+            first.close();
+        }
+        try (ServiceProcess second = ServiceProcess.start("passive-second", env("passive"))) {
+            String next = deliver(second, image(openid), signedQuery());
+
+            assertThat(passiveText(next)).isEqualTo("owed answer");
+            assertThat(modelCalls("think long")).isEqualTo(1);
+            assertThat(sends()).isZero();
+        }
+    }
+
+    @Test
+    void overlappingDeliveriesOfOneMessageOnTwoInstancesCarryOneAnswer() throws Exception {
+        stubModel("one answer", 3_000);
+        String openid = "ooverlap" + ThreadLocalRandom.current().nextInt(1_000_000);
+        String xml = text(openid, newMsgId(), "asked on both");
+        String query = signedQuery();
+        try (ServiceProcess a = ServiceProcess.start("overlap-a", env("passive"));
+             ServiceProcess b = ServiceProcess.start("overlap-b", env("passive"))) {
+            CompletableFuture<String> onA = CompletableFuture.supplyAsync(() -> deliverQuietly(a, xml, query));
+            Thread.sleep(1000); // WeChat's next delivery lands on the other instance while the first still waits
+            CompletableFuture<String> onB = CompletableFuture.supplyAsync(() -> deliverQuietly(b, xml, query));
+
+            assertThat(passiveText(onA.get())).isEqualTo("one answer");
+            assertThat(passiveText(onB.get())).as("the same message: the same reply").isEqualTo("one answer");
+            awaitTrue(Duration.ofSeconds(10), () -> !redis.exists("oac:inbox:" + openid));
+            assertThat(modelCalls("asked on both")).isEqualTo(1);
+            assertThat(sends()).isZero();
+            assertThat(redis.exists("oac:outbox:" + openid)).as("nothing owed twice").isFalse();
+        }
+    }
+
+    @Test
+    void hybridOverlappingDeliveriesOfASlowAnswerPushItOnceAndReplyWithNoPart() throws Exception {
+        stubModel("pushed once", 6_000);
+        String openid = "ohybrid" + ThreadLocalRandom.current().nextInt(1_000_000);
+        String xml = text(openid, newMsgId(), "slow on both");
+        String query = signedQuery();
+        try (ServiceProcess a = ServiceProcess.start("hybrid-a", env("hybrid"));
+             ServiceProcess b = ServiceProcess.start("hybrid-b", env("hybrid"))) {
+            CompletableFuture<String> onA = CompletableFuture.supplyAsync(() -> deliverQuietly(a, xml, query));
+            Thread.sleep(1000);
+            CompletableFuture<String> onB = CompletableFuture.supplyAsync(() -> deliverQuietly(b, xml, query));
+
+            assertThat(onA.get()).isEqualTo("success");
+            assertThat(onB.get()).isEqualTo("success");
+            awaitTrue(Duration.ofSeconds(20), () -> sends() == 1 && !redis.exists("oac:inbox:" + openid));
+            Thread.sleep(1000); // anything doubled would have arrived by now
+            assertThat(sends()).isEqualTo(1);
+            assertThat(modelCalls("slow on both")).isEqualTo(1);
+        }
+    }
+
+    // ---- helpers ----
+
+    private static Map<String, String> env(String mode) {
+        Map<String, String> env = new HashMap<>();
+        env.put("WECHAT_TOKEN", TOKEN);
+        env.put("WECHAT_APP_ID", "wxit");
+        env.put("WECHAT_APP_SECRET", "it-secret");
+        env.put("OPENAI_API_KEY", "sk-it");
+        env.put("WECHAT_API_BASE_URL", stubs.baseUrl());
+        env.put("OPENAI_BASE_URL", stubs.baseUrl() + "/v1");
+        env.put("REDIS_URL", "redis://127.0.0.1:" + redisServer.port());
+        env.put("WECHAT_DELIVERY", mode);
+        env.put("CHAT_QUEUE_LEASE_TTL", "3s");
+        env.put("CHAT_RECOVERY_INTERVAL", "1000");
+        env.put("CHAT_OPENAI_TIMEOUT", "30000");
+        env.put("CHAT_WECHAT_TYPING", "false");
+        return env;
+    }
+
+    private static void stubModel(String answer, int delayMillis) {
+        stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).willReturn(okJson("{\"choices\":[{\"message\":{\"role\":"
+                + "\"assistant\",\"content\":\"" + answer + "\"}}]}").withFixedDelay(delayMillis)));
+    }
+
+    /** One delivery as WeChat makes it: the response, or "cut" when none came within 5 s. */
+    private static String deliver(ServiceProcess service, String xml, String query) throws Exception {
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(service.url("/wechat?" + query)))
+                    .timeout(Duration.ofSeconds(5)).header("Content-Type", "text/xml")
+                    .POST(HttpRequest.BodyPublishers.ofString(xml)).build(), HttpResponse.BodyHandlers.ofString());
+            return response.body();
+        } catch (HttpTimeoutException cut) {
+            return "cut";
+        }
+    }
+
+    private static String deliverQuietly(ServiceProcess service, String xml, String query) {
+        try {
+            return deliver(service, xml, query);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String passiveText(String body) throws Exception {
+        return body != null && body.startsWith("<xml>") ? XML.readTree(body).path("Content").asText() : null;
+    }
+
+    private static String signedQuery() {
+        String timestamp = Long.toString(System.currentTimeMillis() / 1000);
+        String nonce = Integer.toString(ThreadLocalRandom.current().nextInt(1_000_000_000));
+        return "signature=" + WechatSignature.sign(TOKEN, timestamp, nonce) + "&timestamp=" + timestamp + "&nonce="
+                + nonce;
+    }
+
+    private static String text(String openid, String msgId, String content) {
+        return "<xml><ToUserName><![CDATA[gh_it]]></ToUserName><FromUserName><![CDATA[" + openid
+                + "]]></FromUserName><CreateTime>" + System.currentTimeMillis() / 1000 + "</CreateTime>"
+                + "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[" + content + "]]></Content><MsgId>" + msgId
+                + "</MsgId></xml>";
+    }
+
+    private static String image(String openid) {
+        return "<xml><ToUserName><![CDATA[gh_it]]></ToUserName><FromUserName><![CDATA[" + openid
+                + "]]></FromUserName><CreateTime>" + System.currentTimeMillis() / 1000 + "</CreateTime>"
+                + "<MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[http://example.invalid/p.jpg]]></PicUrl>"
+                + "<MsgId>" + newMsgId() + "</MsgId></xml>";
+    }
+
+    private static int modelCalls(String question) {
+        return stubs.findAll(postRequestedFor(urlPathEqualTo(COMPLETIONS))
+                .withRequestBody(matchingJsonPath("$.messages[-1].content", equalTo(question)))).size();
+    }
+
+    private static int sends() {
+        return stubs.findAll(postRequestedFor(urlPathEqualTo(SEND))).size();
+    }
+
+    private static String newMsgId() {
+        return Long.toString(7_300_000_000_000_000_000L + ThreadLocalRandom.current().nextLong(1_000_000_000_000_000L));
+    }
+
+    private static void awaitTrue(Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within " + timeout);
+            }
+            Thread.sleep(100); // polling with a deadline
+        }
+    }
+}
