@@ -7,7 +7,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.camel.Exchange;
 import org.apache.camel.StreamCache;
 import org.apache.camel.spi.CamelEvent;
-import org.apache.camel.spi.CamelEvent.ExchangeRedeliveryEvent;
 import org.apache.camel.spi.CamelEvent.ExchangeSentEvent;
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.apache.camel.support.EventNotifierSupport;
@@ -15,7 +14,6 @@ import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.github.oac.wechat.WechatApiException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -24,8 +22,10 @@ import io.micrometer.core.instrument.Timer;
  * model call attempt as the timer oac.model.calls (tags outcome: ok or failed, and status: the HTTP status, or the
  * exception's name when there was none; p50 and p99 published, and a histogram for Prometheus), every
  * customer-service send as the counter oac.wechat.sends (tags path=push and errcode, as WeChat answered, or
- * http-NNN / io when it did not answer with JSON), and every redelivery as the counter oac.retries (tags stage:
- * openai or wechat, and reason: the HTTP status, WeChat's errcode, or the exception's name).
+ * http-NNN / io when it did not answer with JSON), and every retry as the counter oac.retries (tags stage: openai
+ * or wechat, and reason: what the attempt before it got, http-NNN, errcode-N or the exception's name; not-sent when
+ * that attempt failed before its request left). A retry is an attempt Camel's error handler makes again (its
+ * CamelRedeliveryCounter is above 0); the reason travels in an exchange property from one attempt to the next.
  */
 @Component
 public class OutboundCalls extends EventNotifierSupport {
@@ -33,6 +33,7 @@ public class OutboundCalls extends EventNotifierSupport {
     static final String MODEL_CALLS = "oac.model.calls";
     static final String WECHAT_SENDS = "oac.wechat.sends";
     static final String RETRIES = "oac.retries";
+    private static final String LAST_FAILURE = "oac.lastFailure";
     private static final String SEND_PATH = "/cgi-bin/message/custom/send";
 
     private final MeterRegistry registry;
@@ -47,44 +48,52 @@ public class OutboundCalls extends EventNotifierSupport {
         setIgnoreExchangeCreatedEvent(true);
         setIgnoreExchangeCompletedEvent(true);
         setIgnoreExchangeFailedEvents(true);
+        setIgnoreExchangeRedeliveryEvents(true); // retries are counted from the attempts themselves
         // not ignored: Camel times a send, and reports it sent, only when someone listens to "sending" too
         setIgnoreStepEvents(true);
     }
 
     @Override
     public void notify(CamelEvent event) {
-        if (event instanceof ExchangeRedeliveryEvent redelivery) {
-            retried(redelivery.getExchange());
-            return;
-        }
         if (!(event instanceof ExchangeSentEvent sent)) {
             return;
         }
         Exchange exchange = sent.getExchange();
         if (sent.getEndpoint().getEndpointUri().contains("/chat/completions")) {
+            String status = modelStatus(exchange);
+            attempted(exchange, "openai", exchange.getException() == null ? null
+                    : status.chars().allMatch(Character::isDigit) ? "http-" + status : status);
             Timer.builder(MODEL_CALLS)
                     .description("Model call attempts (each retry is one), by outcome and HTTP status")
                     .tag("outcome", exchange.getException() == null ? "ok" : "failed")
-                    .tag("status", modelStatus(exchange))
+                    .tag("status", status)
                     .publishPercentiles(0.5, 0.99)
                     .publishPercentileHistogram()
                     .register(registry)
                     .record(sent.getTimeTaken(), TimeUnit.MILLISECONDS);
         } else if (SEND_PATH.equals(exchange.getMessage().getHeader(Exchange.HTTP_PATH, String.class))) {
-            registry.counter(WECHAT_SENDS, "path", "push", "errcode", errcode(exchange)).increment();
+            String errcode = errcode(exchange);
+            registry.counter(WECHAT_SENDS, "path", "push", "errcode", errcode).increment();
+            attempted(exchange, "wechat", "0".equals(errcode) ? null
+                    : errcode.chars().allMatch(c -> Character.isDigit(c) || c == '-') ? "errcode-" + errcode : errcode);
         }
     }
 
-    /** A redelivery is about to happen: counted by the route that failed (the model's or WeChat's) and why. */
-    private void retried(Exchange exchange) {
-        org.apache.camel.Route route = exchange.getUnitOfWork() == null ? null : exchange.getUnitOfWork().getRoute();
-        String routeId = route == null ? "" : route.getRouteId();
-        String stage = routeId.equals("ask-model") ? "openai" : routeId.startsWith("wechat-") ? "wechat" : routeId;
-        Exception failure = exchange.getException();
-        String reason = failure instanceof HttpOperationFailedException http ? "http-" + http.getStatusCode()
-                : failure instanceof WechatApiException wechat ? "errcode-" + wechat.getErrcode()
-                : failure == null ? "unknown" : failure.getClass().getSimpleName();
-        registry.counter(RETRIES, "stage", stage, "reason", reason).increment();
+    /**
+     * An attempt of a call (stage openai or wechat) went out: a retry when Camel's error handler makes it again, counted
+     * with what the attempt before it got; its own failure (null: none) is kept for the next one.
+     */
+    private void attempted(Exchange exchange, String stage, String failure) {
+        Integer redelivery = exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class);
+        if (redelivery != null && redelivery > 0) {
+            String reason = exchange.getProperty(LAST_FAILURE, "not-sent", String.class);
+            registry.counter(RETRIES, "stage", stage, "reason", reason).increment();
+        }
+        if (failure == null) {
+            exchange.removeProperty(LAST_FAILURE);
+        } else {
+            exchange.setProperty(LAST_FAILURE, failure);
+        }
     }
 
     private static String modelStatus(Exchange exchange) {
