@@ -40,8 +40,15 @@ class AutoDeliveryTest extends RouteTestSupport {
         assertThat(redis.hasKey("oac:dead")).as("not a dead letter").isFalse();
 
         // the follower's next message, of any kind, carries the answer; 继续 the rest, passively too
-        ResponseEntity<String> click = postCallback(eventMessage(openid, "CLICK", "NOTHING_CONFIGURED"));
+        String clickXml = eventMessage(openid, "CLICK", "NOTHING_CONFIGURED");
+        String clickQuery = signedQuery();
+        ResponseEntity<String> click = postCallback(clickXml, clickQuery);
         assertThat(passiveText(click.getBody())).isEqualTo(paragraph + "\n\n" + continueHint);
+        // whoever saw the click's URL cannot read the answer with a body of their own making (an event's ids are
+        // guessable), while WeChat re-sending that very click would get it again
+        String guessed = clickXml.replace("<CreateTime>", "<CreateTime>1");
+        assertThat(postCallback(guessed, clickQuery).getBody()).isEqualTo("success");
+        assertThat(postCallback(clickXml, clickQuery).getBody()).as("locked after a replay").isEqualTo("success");
         ResponseEntity<String> more = postCallback(textMessage(openid, newMsgId(), "继续"));
         assertThat(passiveText(more.getBody())).isEqualTo(second);
 

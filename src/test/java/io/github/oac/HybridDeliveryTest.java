@@ -19,7 +19,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * Hybrid delivery through the real routes: an answer ready within chat.delivery.passive-wait that fits one reply
  * goes back in the callback's own reply, with no customer-service call; a slower or longer one is pushed, once.
  */
-@TestPropertySource(properties = {"chat.delivery.mode=hybrid", "chat.openai.timeout=15000"})
+@TestPropertySource(properties = {"chat.delivery.mode=hybrid", "chat.openai.timeout=15000",
+        "chat.callback.dedup-ttl=3s"})
 class HybridDeliveryTest extends RouteTestSupport {
 
     @Autowired
@@ -81,6 +82,7 @@ class HybridDeliveryTest extends RouteTestSupport {
         String xml = textMessage(openid, newMsgId(), "asked once");
         String query = signedQuery();
 
+        double passiveBefore = deliveries("passive");
         ResponseEntity<String> first = postCallback(xml, query);
         // WeChat lost the first response and sends the message again, with the very same query string
         ResponseEntity<String> again = postCallback(xml, query);
@@ -90,6 +92,23 @@ class HybridDeliveryTest extends RouteTestSupport {
         awaitQuiet(java.time.Duration.ofSeconds(10));
         assertThat(modelCallsAsking("asked once")).hasSize(1);
         assertThat(sendsTo(openid)).isEmpty();
+        assertThat(deliveries("passive") - passiveBefore).as("one answer handed out, repeated once").isEqualTo(1);
+    }
+
+    @Test
+    void aReusedSignedRequestIsNeverAdmittedAgainEvenAfterItsDeduplicationLapsed() throws Exception {
+        String openid = newOpenid();
+        stubModelAnswer("only once");
+        String xml = textMessage(openid, newMsgId(), "asked before the lapse");
+        String query = signedQuery();
+
+        assertThat(passiveText(postCallback(xml, query).getBody())).isEqualTo("only once");
+        Thread.sleep(3500); // chat.callback.dedup-ttl (3 s here) lapses; the signed request is still in its window
+        ResponseEntity<String> again = postCallback(xml, query);
+
+        assertThat(again.getBody()).isEqualTo("success");
+        awaitQuiet(java.time.Duration.ofSeconds(10));
+        assertThat(modelCallsAsking("asked before the lapse")).as("answered once").hasSize(1);
     }
 
     @Test

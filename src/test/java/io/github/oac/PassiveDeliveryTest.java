@@ -73,6 +73,8 @@ class PassiveDeliveryTest extends RouteTestSupport {
         assertThat(modelCallsAsking("take your time")).as("asked once").hasSize(1);
         assertThat(sendsTo(openid)).as("nothing pushed").isEmpty();
         assertThat(deliveries("passive") - passiveBefore).isEqualTo(1);
+        assertThat(metrics.get("oac.callbacks.waiting").gauge().value()).as("every waiting place given back")
+                .isZero();
     }
 
     @Test

@@ -75,8 +75,9 @@ public class AnswerDelivery {
                 : reply.remembered() ? conversation.remembered(turn.memory(), reply.question(), reply.answer())
                 : null;
         // passive: the rest is kept for the continue command once the follower has the first part (Outbox)
-        String pending = DeliveryMode.PASSIVE.equals(mode.current()) ? "" : delivery.rest();
-        if (!inbox.commit(turn, reply.text(), memory, pending)) {
+        boolean handOut = DeliveryMode.PASSIVE.equals(mode.current());
+        if (!(handOut ? inbox.commitForHandOut(turn, reply.text(), memory)
+                : inbox.commit(turn, reply.text(), memory, delivery.rest()))) {
             delivery.lose();
         }
         return delivery;
@@ -246,9 +247,12 @@ public class AnswerDelivery {
             stopDroppingRest();
         }
 
-        /** How the answer went, for the log: passive (offered to a callback reply), push, or none. */
+        /**
+         * How the answer went, for the log: offered (to its message's callbacks, or owed to the follower's next message:
+         * the callback's own log and meters say which), push, or none.
+         */
         public String path() {
-            return offered ? "passive" : index > 0 ? "push" : "none";
+            return offered ? "offered" : index > 0 ? "push" : "none";
         }
 
         /** Parts that went out: pushed and accepted, or the one reply offered. */

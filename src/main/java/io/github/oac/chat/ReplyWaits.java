@@ -10,7 +10,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import org.apache.camel.Exchange;
 import org.springframework.context.annotation.Bean;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.listener.ChannelTopic;
@@ -35,6 +34,9 @@ import io.github.oac.wechat.InboundMessage;
 @Component("replyWaits")
 public class ReplyWaits {
 
+    /** Past chat.delivery.passive-wait by this much, WeChat (which waits 5 s) may be gone: the answer stays owed. */
+    static final long TAKE_GRACE_MILLIS = 300;
+
     private final Outbox outbox;
     private final DeliveryMode deliveryMode;
     private final Duration passiveWait;
@@ -57,48 +59,62 @@ public class ReplyWaits {
     }
 
     /**
-     * This message's reply once it is decided, waiting at most until chat.delivery.passive-wait after the callback
-     * arrived; null when it was not decided by then (or no more callbacks may wait).
+     * One of chat.delivery.max-waiting places for a callback that waits for its answer (and, passive, is held
+     * past WeChat's 5 s): true when one was free; {@link #leave} gives it back.
      */
-    public Handout await(InboundMessage message, Exchange exchange) throws InterruptedException {
-        long deadline = exchange.getClock().getCreated() + passiveWait.toMillis();
-        if (!waiting.tryAcquire()) {
-            return null;
-        }
-        String key = message.key();
-        try {
-            while (true) {
-                CompletableFuture<Void> wake = register(key);
-                try {
-                    Handout handout = outbox.take(message.fromUserName(), key);
-                    long left = deadline - System.currentTimeMillis();
-                    if (handout != null || left <= 0) {
-                        return handout;
-                    }
-                    wake.get(left, TimeUnit.MILLISECONDS);
-                } catch (TimeoutException deadlineCame) {
-                    return null;
-                } catch (ExecutionException impossible) {
-                    throw new IllegalStateException(impossible);
-                } finally {
-                    unregister(key, wake);
-                }
-            }
-        } finally {
+    public boolean enter() {
+        return waiting.tryAcquire();
+    }
+
+    public void leave(boolean placed) {
+        if (placed) {
             waiting.release();
         }
     }
 
     /**
-     * The deadline came without a reply, decided in one Redis step: the answer after all; hybrid: success, and the
-     * answer is pushed; passive: the last delivery gets the placeholder, an earlier one is held past WeChat's 5 s so
-     * that WeChat sends the message again.
+     * This message's reply once it is decided, waiting at most until chat.delivery.passive-wait after the callback
+     * arrived (at the service's door, arrivedAt: time queued for a thread counts too); null when it was not decided by
+     * then, or at once when the callback found no waiting place.
      */
-    public Handout settle(InboundMessage message, Admitted admitted, Exchange exchange) {
-        boolean last = admitted.deliveries() >= passiveDeliveries;
-        long hold = exchange.getClock().getCreated() + passiveHold.toMillis() - System.currentTimeMillis();
+    public Handout await(InboundMessage message, long arrivedAt, boolean placed) throws InterruptedException {
+        long deadline = arrivedAt + passiveWait.toMillis();
+        if (!placed) {
+            return null;
+        }
+        String key = message.key();
+        while (System.currentTimeMillis() < deadline) {
+            CompletableFuture<Void> wake = register(key);
+            try {
+                Handout handout = outbox.take(message.fromUserName(), key);
+                long left = deadline - System.currentTimeMillis();
+                if (handout != null || left <= 0) {
+                    return handout;
+                }
+                wake.get(left, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException deadlineCame) {
+                return null;
+            } catch (ExecutionException impossible) {
+                throw new IllegalStateException(impossible);
+            } finally {
+                unregister(key, wake);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The deadline came without a reply, decided in one Redis step: the answer after all (unless WeChat has given up
+     * on this delivery by now: then it stays owed); hybrid: success, and the answer is pushed; passive: the last
+     * delivery gets the placeholder, an earlier one is held past WeChat's 5 s so that WeChat sends the message again
+     * (a callback without a waiting place is not held: it gets the placeholder).
+     */
+    public Handout settle(InboundMessage message, Admitted admitted, long arrivedAt, boolean placed) {
+        long now = System.currentTimeMillis();
+        boolean last = admitted.deliveries() >= passiveDeliveries || !placed;
+        long hold = arrivedAt + passiveHold.toMillis() - now;
         Handout handout = outbox.settle(message.fromUserName(), message.key(), admitted.mode(), last,
-                Math.max(0, hold));
+                Math.max(0, hold), now < arrivedAt + passiveWait.toMillis() + TAKE_GRACE_MILLIS);
         return Handout.PLACEHOLDER.equals(handout.path()) ? new Handout(Handout.PLACEHOLDER, thinking, 0, 0) : handout;
     }
 
@@ -144,6 +160,14 @@ public class ReplyWaits {
         RedisMessageListenerContainer repliesListener(RedisConnectionFactory redis, ReplyWaits waits, Keys keys) {
             RedisMessageListenerContainer container = new RedisMessageListenerContainer();
             container.setConnectionFactory(redis);
+            // the subscription on a thread of its own; the listener only completes futures, so it runs on that
+            // thread too, not on a new thread per notice
+            container.setSubscriptionExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "oac-replies-subscription");
+                thread.setDaemon(true);
+                thread.start();
+            });
+            container.setTaskExecutor(new org.springframework.core.task.SyncTaskExecutor());
             container.addMessageListener((message, pattern) ->
                     waits.decided(new String(message.getBody(), java.nio.charset.StandardCharsets.UTF_8)),
                     new ChannelTopic(keys.repliesChannel()));

@@ -45,36 +45,51 @@ public class Admission {
     }
 
     // KEYS: replay, dedup, rate, inbox, inboxes, reply slot, outbox, pending, learned delivery mode.
-    // The replay record holds the message's identity: WeChat re-sending the same message may reuse the very same
-    // signed query string, anything else under it is a replay.
+    // The replay record holds a digest of the request's body: WeChat re-sending the same message may reuse the very
+    // same signed query string with the very same body; any other body under it is a replay, and locks the request.
     private static final RedisScript<List> ADMIT = RedisScript.of(Outbox.SLOT_FUNCTIONS + """
             local mode = ARGV[9]
             if mode == 'auto' then
               if redis.call('GET', KEYS[9]) == 'passive' then mode = 'passive' else mode = 'hybrid' end
             end
-            if not redis.call('SET', KEYS[1], ARGV[8], 'NX', 'EX', ARGV[1]) then
-              if redis.call('GET', KEYS[1]) ~= ARGV[8] then return {'replay', mode} end
+            local reused = not redis.call('SET', KEYS[1], ARGV[8], 'NX', 'EX', ARGV[1])
+            if reused and redis.call('GET', KEYS[1]) ~= ARGV[8] then
+              redis.call('SET', KEYS[1], 'locked', 'KEEPTTL')
+              return {'replay', mode}
             end
-            if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then
+            local fresh = redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2])
+            if reused or not fresh then
+              -- a re-delivery: answered as the first delivery was, never admitted twice (even once dedup lapsed)
               if redis.call('EXISTS', KEYS[6]) == 0 then return {'duplicate', mode} end
               return {'retry', mode, '', tostring(redis.call('HINCRBY', KEYS[6], 'n', 1)), '0', '0'}
             end
             local question = ARGV[3] == '1'
+            local refused = nil
             if question then
               local inboxMax = tonumber(ARGV[7])
-              if inboxMax > 0 and redis.call('LLEN', KEYS[4]) >= inboxMax then return {'full', mode} end
-              local limit = tonumber(ARGV[4])
-              if limit > 0 then
-                local n = redis.call('INCR', KEYS[3])
-                if n == 1 then redis.call('EXPIRE', KEYS[3], 60) end
-                if n > limit then return {'limited', mode} end
+              if inboxMax > 0 and redis.call('LLEN', KEYS[4]) >= inboxMax then
+                refused = 'full'
+              else
+                local limit = tonumber(ARGV[4])
+                if limit > 0 then
+                  local n = redis.call('INCR', KEYS[3])
+                  if n == 1 then redis.call('EXPIRE', KEYS[3], 60) end
+                  if n > limit then refused = 'limited' end
+                end
               end
             end
             local reply, at = '', '0'
             if ARGV[10] == '1' then
+              -- an answer owed to the follower goes first, whatever else this message gets
               local suffix = ''
-              if question and ARGV[11] ~= '1' and mode == 'passive' then suffix = ARGV[15] end
+              if refused == 'full' then suffix = ARGV[18]
+              elseif refused == 'limited' then suffix = ARGV[19]
+              elseif question and ARGV[11] ~= '1' and mode == 'passive' then suffix = ARGV[15] end
               reply, at = pickup(KEYS[7], ARGV[12], ARGV[13], KEYS[6], ARGV[17], KEYS[8], ARGV[14], suffix, ARGV[16])
+            end
+            if refused then
+              if reply ~= '' then return {'pickup', mode, reply, '1', '0', at} end
+              return {refused, mode}
             end
             -- a continue command that got an owed answer is answered by it
             if question and not (reply ~= '' and ARGV[11] == '1') then
@@ -103,6 +118,8 @@ public class Admission {
     private final String retryWindow;
     private final String pendingTtl;
     private final String queuedHint;
+    private final String fullHint;
+    private final String limitedHint;
     private final String passiveMaxBytes;
 
     public Admission(StringRedisTemplate redis, ObjectMapper json, Commands commands, Keys keys,
@@ -120,6 +137,8 @@ public class Admission {
         this.retryWindow = Outbox.millis(properties.delivery().retryWindow());
         this.pendingTtl = Outbox.millis(properties.delivery().pendingTtl());
         this.queuedHint = "\n\n" + properties.replies().queued();
+        this.fullHint = "\n\n" + properties.replies().inboxFull();
+        this.limitedHint = "\n\n" + properties.replies().rateLimited();
         this.passiveMaxBytes = Integer.toString(properties.replies().passiveMaxBytes());
     }
 
@@ -138,9 +157,9 @@ public class Admission {
                         keys.pending(openid), keys.deliveryMode()),
                 Long.toString(replayTtl.toSeconds()), Long.toString(dedupTtl.toSeconds()), question ? "1" : "0",
                 Integer.toString(limit), question ? entry(message, exchange) : "", openid,
-                Integer.toString(inboxMax), ReplayGuard.identity(message), mode, message.mayCarryReply() ? "1" : "0",
+                Integer.toString(inboxMax), ReplayGuard.digest(exchange.getVariable("callbackXml", String.class)), mode, message.mayCarryReply() ? "1" : "0",
                 question && commands.isContinue(message) ? "1" : "0", prefix + "reply:", retryWindow, pendingTtl,
-                queuedHint, passiveMaxBytes, Long.toString(dedupTtl.toMillis()));
+                queuedHint, passiveMaxBytes, Long.toString(dedupTtl.toMillis()), fullHint, limitedHint);
         return new Admitted((String) result.get(0), (String) result.get(1),
                 result.size() > 2 && !"".equals(result.get(2)) ? (String) result.get(2) : null,
                 result.size() > 3 ? Integer.parseInt((String) result.get(3)) : 1,
@@ -151,7 +170,8 @@ public class Admission {
     /** The inbox entry: the message as JSON (with its key), and when its callback arrived ("At", epoch ms). */
     private String entry(InboundMessage message, Exchange exchange) throws JsonProcessingException {
         com.fasterxml.jackson.databind.node.ObjectNode node = json.valueToTree(message);
-        node.put("At", exchange.getClock().getCreated());
+        Long arrivedAt = exchange.getVariable("arrivedAt", Long.class);
+        node.put("At", arrivedAt == null ? exchange.getClock().getCreated() : arrivedAt);
         return json.writeValueAsString(node);
     }
 }

@@ -67,10 +67,21 @@ public class Followers {
         List<String> inbox = redis.opsForList().range(prefix + "inbox:" + openid, 0, -1);
         for (String entry : inbox == null ? List.<String>of() : inbox) {
             try {
-                keys.add(prefix + "progress:" + json.readValue(entry, InboundMessage.class).key());
+                String key = json.readValue(entry, InboundMessage.class).key();
+                keys.add(prefix + "progress:" + key);
+                keys.add(prefix + "reply:" + key);
             } catch (JsonProcessingException unreadable) {
                 // no key to derive, so no progress record to find; the entry goes with the inbox
                 LOG.warn("Unreadable inbox entry of {} deleted without its progress record", Openids.masked(openid));
+            }
+        }
+        // answers owed to them, and what their messages' callbacks were given: no text of theirs stays behind
+        List<String> owed = redis.opsForList().range(prefix + "outbox:" + openid, 0, -1);
+        for (String entry : owed == null ? List.<String>of() : owed) {
+            try {
+                keys.add(prefix + "reply:" + json.readTree(entry).path("k").asText());
+            } catch (JsonProcessingException unreadable) {
+                // the entry goes with the outbox
             }
         }
         redis.execute(FORGET, keys, openid);

@@ -103,7 +103,10 @@ public class Inbox {
             redis.call('HSET', KEYS[2], 'answer', ARGV[3], 'by', ARGV[1]); redis.call('PEXPIRE', KEYS[2], ARGV[4])
             if ARGV[5] == 'set' then redis.call('SET', KEYS[3], ARGV[6], 'PX', ARGV[7])
             elseif ARGV[5] == 'del' then redis.call('DEL', KEYS[3]) end
-            if ARGV[8] == '' then redis.call('DEL', KEYS[4]) else redis.call('SET', KEYS[4], ARGV[8], 'PX', ARGV[9]) end
+            if ARGV[11] == 'cas' then
+              -- only the rest this turn read goes (a hand-out may have kept a newer one meanwhile)
+              if (redis.call('GET', KEYS[4]) or '') == ARGV[12] then redis.call('DEL', KEYS[4]) end
+            elseif ARGV[8] == '' then redis.call('DEL', KEYS[4]) else redis.call('SET', KEYS[4], ARGV[8], 'PX', ARGV[9]) end
             redis.call('PEXPIRE', KEYS[1], ARGV[2])
             return 1
             """, Long.class);
@@ -210,11 +213,23 @@ public class Inbox {
      * rest kept for the continue command (empty: none). False, and nothing written, when the lease was lost.
      */
     public boolean commit(Turn turn, String text, String memory, String pending) {
+        return commit(turn, text, memory, pending, "set");
+    }
+
+    /**
+     * The same for an answer handed out through callback replies: the rest the turn read is dropped (its hand-out
+     * keeps the new rest), unless a hand-out replaced it meanwhile.
+     */
+    public boolean commitForHandOut(Turn turn, String text, String memory) {
+        return commit(turn, text, memory, "", "cas");
+    }
+
+    private boolean commit(Turn turn, String text, String memory, String pending, String pendingMode) {
         String memoryMode = memory == null ? "keep" : memory.isEmpty() ? "del" : "set";
         return owned(redis.execute(COMMIT, List.of(keys.owner(turn.openid()), keys.progress(turn.msgKey()),
                         keys.memory(turn.openid()), keys.pending(turn.openid()), keys.inbox(turn.openid())),
                 turn.token(), lease, text, progressTtl, memoryMode, memory == null ? "" : memory, memoryTtl, pending,
-                pendingTtl, turn.head()), turn);
+                pendingTtl, turn.head(), pendingMode, turn.pending() == null ? "" : turn.pending()), turn);
     }
 
     /** WeChat accepted this many parts of the turn's text. False (nothing written) when the lease was lost. */

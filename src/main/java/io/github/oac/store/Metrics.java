@@ -24,15 +24,16 @@ public class Metrics {
 
     /**
      * Counts a callback by what became of it ("new" ones by whether they got a passive reply), and times it from its
-     * arrival to its answer, as the timer oac.callback.duration (tag outcome, with a histogram for Prometheus).
+     * arrival to its answer, as the timer oac.callback.duration (tag outcome, with a histogram for Prometheus; held
+     * for passive deliveries held past WeChat's 5 s on purpose).
      */
-    public void callback(String admission, String replyText, org.apache.camel.Exchange exchange) {
-        long arrivedAt = exchange.getClock().getCreated();
+    public void callback(String admission, Outbox.Handout handout, String replyText, long arrivedAt) {
         String outcome = !"new".equals(admission) ? admission : replyText != null ? "replied" : "acknowledged";
         registry.counter("oac.callbacks", "outcome", outcome).increment();
         Timer.builder("oac.callback.duration")
-                .description("Time from a callback's arrival to its answer, by outcome")
-                .tag("outcome", outcome)
+                .description("Time from a callback's arrival to its answer, by outcome (held: passive delivery let "
+                        + "WeChat's 5 s pass on purpose, so that it sends the message again)")
+                .tag("outcome", handout != null && Outbox.Handout.HOLD.equals(handout.path()) ? "held" : outcome)
                 .publishPercentileHistogram()
                 .register(registry)
                 .record(Math.max(0, System.currentTimeMillis() - arrivedAt), TimeUnit.MILLISECONDS);
@@ -45,7 +46,7 @@ public class Metrics {
      */
     public void delivered(Outbox.Handout handout) {
         if (handout != null && !Outbox.Handout.PUSH.equals(handout.path())
-                && !Outbox.Handout.HOLD.equals(handout.path())) {
+                && !Outbox.Handout.HOLD.equals(handout.path()) && !Outbox.Handout.REPEAT.equals(handout.path())) {
             delivered(handout.path(), handout.receivedAt());
         }
     }

@@ -36,6 +36,8 @@ public class Outbox {
         public static final String PLACEHOLDER = "placeholder";
         public static final String PUSH = "push";
         public static final String HOLD = "hold";
+        /** The reply a delivery of the same message already got, once more (WeChat did not get it): not counted. */
+        public static final String REPEAT = "repeat";
 
         public boolean replies() {
             return text != null;
@@ -80,11 +82,12 @@ public class Outbox {
               end
               return '', '0'
             end
-            -- what this message's callbacks answer, if decided: {path, text, arrival of the answered callback}
-            local function take(slot, outbox, key, slot_ttl, pending, pending_ttl)
+            -- what this message's callbacks answer, if decided: {path, text, arrival of the answered callback};
+            -- may_take '0': too late for this delivery to carry it (WeChat gave up on it), so it stays owed
+            local function take(slot, outbox, key, slot_ttl, pending, pending_ttl, may_take)
               local s = redis.call('HMGET', slot, 'given', 'state')
-              if s[1] then return {'passive', s[1]} end
-              for _, raw in ipairs(redis.call('LRANGE', outbox, 0, -1)) do
+              if s[1] then return {'repeat', s[1]} end
+              for _, raw in ipairs(may_take == '0' and {} or redis.call('LRANGE', outbox, 0, -1)) do
                 local entry = cjson.decode(raw)
                 if entry.k == key then
                   local reply, at = give(outbox, raw, entry, slot, slot_ttl, pending, pending_ttl, '', 0)
@@ -97,12 +100,12 @@ public class Outbox {
             """;
 
     private static final RedisScript<List> TAKE = RedisScript.of(SLOT_FUNCTIONS + """
-            return take(KEYS[1], KEYS[2], ARGV[1], ARGV[2], KEYS[3], ARGV[3]) or {'none'}
+            return take(KEYS[1], KEYS[2], ARGV[1], ARGV[2], KEYS[3], ARGV[3], '1') or {'none'}
             """, List.class);
     // The callback's deadline. Hybrid: the answer is pushed when it comes. Passive: the last delivery gets the
     // placeholder (the answer is then owed to the next message), an earlier one is held so that WeChat re-sends.
     private static final RedisScript<List> SETTLE = RedisScript.of(SLOT_FUNCTIONS + """
-            local taken = take(KEYS[1], KEYS[2], ARGV[1], ARGV[2], KEYS[3], ARGV[3])
+            local taken = take(KEYS[1], KEYS[2], ARGV[1], ARGV[2], KEYS[3], ARGV[3], ARGV[7])
             if taken then return taken end
             if ARGV[4] ~= 'passive' then
               redis.call('HSET', KEYS[1], 'state', 'push'); redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -156,11 +159,15 @@ public class Outbox {
                 msgKey, slotTtl, pendingTtl));
     }
 
-    /** The callback's deadline came: what it answers, decided in one step (see SETTLE). */
-    public Handout settle(String openid, String msgKey, String mode, boolean lastDelivery, long holdMillis) {
+    /**
+     * The callback's deadline came: what it answers, decided in one step (see SETTLE). mayTake false: too late for
+     * this delivery to carry the answer (WeChat gave up on it), which stays owed.
+     */
+    public Handout settle(String openid, String msgKey, String mode, boolean lastDelivery, long holdMillis,
+                          boolean mayTake) {
         Handout handout = handout(redis.execute(SETTLE, List.of(keys.reply(msgKey), keys.outbox(openid),
                         keys.pending(openid)), msgKey, slotTtl, pendingTtl, mode, lastDelivery ? "1" : "0",
-                keys.repliesChannel()));
+                keys.repliesChannel(), mayTake ? "1" : "0"));
         return Handout.HOLD.equals(handout.path()) ? new Handout(Handout.HOLD, null, holdMillis, 0) : handout;
     }
 

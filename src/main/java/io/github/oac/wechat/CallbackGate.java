@@ -50,6 +50,8 @@ import jakarta.servlet.http.HttpServletResponse;
 public class CallbackGate {
 
     private static final Logger LOG = LoggerFactory.getLogger(CallbackGate.class);
+    /** Request attribute: when the request reached the service (epoch ms), read by CallbackClock. */
+    static final String ARRIVED_AT = "oac.arrivedAt";
 
     @Bean
     FilterRegistrationBean<OncePerRequestFilter> callbackGateFilter(ChatProperties properties,
@@ -78,6 +80,7 @@ public class CallbackGate {
         @Override
         protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                 throws ServletException, IOException {
+            request.setAttribute(ARRIVED_AT, System.currentTimeMillis());
             response.setHeader("X-Content-Type-Options", "nosniff");
             String path = request.getServletPath();
             if (path.equals("/error")) {

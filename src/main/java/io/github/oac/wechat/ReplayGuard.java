@@ -45,12 +45,20 @@ public class ReplayGuard {
     }
 
     /**
-     * What a re-delivery of the same message has in common with the first: WeChat's ids of it. The replay record of a
-     * POST holds it, so WeChat re-sending a message under the very same signed query string is told from someone
-     * replaying that query string with another body. Unguessable from the query string alone.
+     * What a re-delivery of the same message has in common with the first: its body, byte for byte (SHA-256 of it). The
+     * replay record of a POST holds it, so WeChat re-sending a message under the very same signed query string is told
+     * from someone replaying that query string with a body of their own; the first other body locks the request.
      */
-    public static String identity(InboundMessage message) {
-        return message.key() + "|" + message.fromUserName() + "|" + message.createTime();
+    public static String digest(String body) {
+        if (body == null) {
+            return "refused";
+        }
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 
     /**
@@ -58,13 +66,12 @@ public class ReplayGuard {
      * turned away busy), so its URL cannot carry another body later. Best effort: Redis down, the request was
      * refused anyway.
      */
-    public void spend(String signature, Object message) {
+    public void spend(String signature, String body) {
         if (signature == null || signature.isBlank()) {
             return;
         }
         try {
-            redis.opsForValue().setIfAbsent(key(prefix, signature),
-                    message instanceof InboundMessage inbound ? identity(inbound) : "refused", window.multipliedBy(2));
+            redis.opsForValue().setIfAbsent(key(prefix, signature), digest(body), window.multipliedBy(2));
         } catch (RuntimeException redisDown) {
             // the request was not processed; nothing more to do
         }
