@@ -6,7 +6,8 @@
 
   const POLL_MS = 2000;
   const KEEP_POINTS = 150; // five minutes at one point every two seconds
-  const OUTCOMES = ['accepted', 'replied', 'acknowledged', 'duplicate', 'replay', 'limited', 'full', 'busy', 'ignored'];
+  const OUTCOMES = ['accepted', 'replied', 'acknowledged', 'duplicate', 'retry', 'pickup', 'replay', 'limited', 'full',
+    'busy', 'ignored'];
   const COLOURS = ['#2563eb', '#07c160', '#64748b', '#a855f7', '#0ea5e9', '#f59e0b', '#ef4444', '#b91c1c', '#94a3b8',
     '#14b8a6', '#e11d48', '#8b5cf6'];
   const $ = (id) => document.getElementById(id);
@@ -115,7 +116,9 @@
     draw('queue', 'chart-queue', ['in flight', 'queued'], [series.inFlight, series.queued], '');
     draw('latency', 'chart-latency', ['p50', 'p99'], [series.p50, series.p99], 'ms');
     const sends = Object.keys(series.sends).sort();
-    const names = sends.length ? sends.map((k) => k.replace(' ', ' · errcode ')) : ['push · errcode 0'];
+    // customer-service sends are "push <errcode>"; answers inside callback replies are their path alone
+    const names = sends.length ? sends.map((k) => (k.includes(' ') ? k.replace(' ', ' · errcode ') : k + ' reply'))
+      : ['push · errcode 0'];
     draw('sends', 'chart-sends', names, sends.length ? sends.map((k) => series.sends[k]) : [series.t.map(() => 0)], '/s');
   }
 

@@ -56,6 +56,13 @@ public class ConsoleStats {
             sends.merge(counter.getId().getTag("path") + " " + counter.getId().getTag("errcode"), counter.count(),
                     Double::sum);
         }
+        // answers that went back inside a callback's reply (hybrid, passive delivery), by their path alone
+        for (Counter counter : registry.find("oac.deliveries").counters()) {
+            String path = counter.getId().getTag("path");
+            if (!"push".equals(path)) {
+                sends.merge(path, counter.count(), Double::sum);
+            }
+        }
         Gauge breaker = registry.find("oac.model.breaker.open").gauge();
         return new Stats(System.currentTimeMillis(), callbacks, sends, model(), camel.getInflightRepository()
                 .size("chat-answer"), queued(), redisCount(true), redisCount(false),
