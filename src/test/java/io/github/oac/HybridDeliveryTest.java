@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  * Hybrid delivery through the real routes: an answer ready within chat.delivery.passive-wait that fits one reply
  * goes back in the callback's own reply, with no customer-service call; a slower or longer one is pushed, once.
  */
+@org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
 @TestPropertySource(properties = {"chat.delivery.mode=hybrid", "chat.openai.timeout=15000",
         "chat.callback.dedup-ttl=3s"})
 class HybridDeliveryTest extends RouteTestSupport {
@@ -125,6 +126,27 @@ class HybridDeliveryTest extends RouteTestSupport {
         assertThat(forged.getBody()).isEqualTo("success");
         awaitQuiet(java.time.Duration.ofSeconds(10));
         assertThat(modelCallsAsking("forged")).isEmpty();
+    }
+
+    @Test
+    void eachAnsweredMessageHasOneInfoLineWithAMaskedOpenidAndNoText(
+            org.springframework.boot.test.system.CapturedOutput log) {
+        String openid = newOpenid();
+        String msgId = newMsgId();
+        stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).willReturn(okJson("{\"choices\":[{\"message\":{\"role\":"
+                + "\"assistant\",\"content\":\"the private answer\"}}],\"usage\":{\"prompt_tokens\":21,"
+                + "\"completion_tokens\":4}}")));
+
+        assertThat(passiveText(postCallback(textMessage(openid, msgId, "a private question")).getBody()))
+                .isEqualTo("the private answer");
+        awaitQuiet(java.time.Duration.ofSeconds(10));
+
+        List<String> lines = log.getAll().lines().filter(line -> line.contains("Answered " + msgId)).toList();
+        assertThat(lines).singleElement().asString().contains(" INFO ")
+                .contains(openid.substring(0, 4) + "…" + openid.substring(openid.length() - 4))
+                .contains("offered").contains("25 tokens (21 prompt + 4 completion)");
+        assertThat(log.getAll()).as("no whole openid, question or answer in the log")
+                .doesNotContain(openid).doesNotContain("a private question").doesNotContain("the private answer");
     }
 
     private double deliveries(String path) {
