@@ -39,9 +39,6 @@ public class Outbox {
         /** The reply a delivery of the same message already got, once more (WeChat did not get it): not counted. */
         public static final String REPEAT = "repeat";
 
-        public boolean replies() {
-            return text != null;
-        }
     }
 
     /** What became of a turn's offer: in the outbox, to be pushed instead, or the turn lost its lease. */
