@@ -38,7 +38,6 @@ public class Outbox {
         public static final String HOLD = "hold";
         /** The reply a delivery of the same message already got, once more (WeChat did not get it): not counted. */
         public static final String REPEAT = "repeat";
-
     }
 
     /** What became of a turn's offer: in the outbox, to be pushed instead, or the turn lost its lease. */
