@@ -123,7 +123,7 @@ class DurabilityTest extends RouteTestSupport {
         EmbeddedRedis server = redisEndpoint.embedded().orElseThrow();
         String openid = newOpenid();
         stubModelAnswer("back again");
-        server.close();
+        server.stop();
         try {
             long started = System.nanoTime();
             ResponseEntity<String> down = postCallback(textMessage(openid, newMsgId(), "during the outage"));

@@ -29,7 +29,7 @@ class HealthTest extends RouteTestSupport {
     @Test
     void healthIsDownWhileRedisIsDownAndUpWhenItIsBack() throws Exception {
         EmbeddedRedis server = redisEndpoint.embedded().orElseThrow();
-        server.close();
+        server.stop();
         try {
             ResponseEntity<String> down = http.getForEntity(management("/actuator/health"), String.class);
             assertThat(down.getStatusCode().value()).isEqualTo(503);

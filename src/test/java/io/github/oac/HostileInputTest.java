@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -96,10 +97,13 @@ class HostileInputTest extends RouteTestSupport {
     void noPathOfThePublicPortReadsABodyBeyondTheLimit() throws Exception {
         byte[] big = "a".repeat(2 * 1024 * 1024).getBytes(StandardCharsets.UTF_8);
 
-        for (String path : List.of("/actuator/health", "/console", "/anything", "/sandbox/callback")) {
+        for (String path : List.of("/actuator/health", "/console", "/anything")) {
             assertThat(rawRequest("POST", path, big, false)).as(path).isEqualTo(413);
             assertThat(rawRequest("POST", path, big, true)).as(path + " chunked").isEqualTo(413);
         }
+        // outside sandbox mode nothing of the sandbox exists
+        assertThat(rawRequest("POST", "/sandbox/callback", big, false)).isEqualTo(404);
+        assertThat(rawRequest("POST", "/sandbox/callback", big, true)).isEqualTo(404);
         assertThat(http.getForEntity("/actuator/health", String.class).getStatusCode()).isEqualTo(HttpStatus.OK);
     }
 
@@ -244,6 +248,90 @@ class HostileInputTest extends RouteTestSupport {
             String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
                     StandardCharsets.US_ASCII)).readLine();
             assertThat(status).isEqualTo("HTTP/1.1 403 ");
+        }
+    }
+
+    @Test
+    void aBodyOnAPathThatTakesNoneIsRefusedAtOnceWithoutReadingIt() throws Exception {
+        for (String head : List.of("POST /console HTTP/1.1\r\nContent-Length: 60000",
+                "GET /actuator/health HTTP/1.1\r\nTransfer-Encoding: chunked",
+                "POST /admin/stats HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 10",
+                "PUT /wechat?" + signedQuery() + " HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: 10")) {
+            // no byte of the announced body follows: the answer, and the closed connection, must not wait for it
+            SlowClient client = SlowClient.send(port, head);
+            assertThat(client.status()).as(head).isEqualTo("HTTP/1.1 413 ");
+            assertThat(client.closedWithin(Duration.ofSeconds(2))).as(head + ": closed").isTrue();
+        }
+        // outside sandbox mode the sandbox does not exist, with a body or without
+        SlowClient sandbox = SlowClient.send(port, "POST /sandbox/callback HTTP/1.1\r\n"
+                + "Content-Type: application/json\r\nContent-Length: 10");
+        assertThat(sandbox.status()).isEqualTo("HTTP/1.1 404 ");
+        assertThat(sandbox.closedWithin(Duration.ofSeconds(2))).isTrue();
+    }
+
+    @Test
+    void aSignedCallbackWhoseBodyDoesNotArriveInTimeGets408AndItsConnectionClosed() throws Exception {
+        long start = System.nanoTime();
+        SlowClient client = SlowClient.send(port, "POST /wechat?" + signedQuery()
+                + " HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: 500");
+        for (int i = 0; i < 6; i++) {
+            client.write("<"); // a byte every half second: within Tomcat's 5 s between reads, never done
+            Thread.sleep(500);
+            if (client.answered()) {
+                break;
+            }
+        }
+
+        assertThat(client.status()).isEqualTo("HTTP/1.1 408 ");
+        assertThat(client.closedWithin(Duration.ofSeconds(2))).isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("chat.callback.read-timeout is 3 s")
+                .isBetween(Duration.ofMillis(2500), Duration.ofSeconds(6));
+        assertThat(http.getForEntity("/actuator/health", String.class).getStatusCode()).isEqualTo(HttpStatus.OK);
+    }
+
+    /** A client on a raw socket: a request head, then whatever body bytes the test sends, when it sends them. */
+    private record SlowClient(java.net.Socket socket, java.io.InputStream in) {
+
+        static SlowClient send(int port, String head) throws java.io.IOException {
+            java.net.Socket socket = new java.net.Socket("127.0.0.1", port);
+            socket.setSoTimeout(8000);
+            socket.getOutputStream().write((head + "\r\nHost: 127.0.0.1\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            return new SlowClient(socket, socket.getInputStream());
+        }
+
+        void write(String bytes) throws java.io.IOException {
+            socket.getOutputStream().write(bytes.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+        }
+
+        boolean answered() throws java.io.IOException {
+            return in.available() > 0;
+        }
+
+        /** The response's status line. */
+        String status() throws java.io.IOException {
+            StringBuilder line = new StringBuilder();
+            for (int b = in.read(); b >= 0 && b != '\n'; b = in.read()) {
+                if (b != '\r') {
+                    line.append((char) b);
+                }
+            }
+            return line.toString();
+        }
+
+        /** The service closed the connection (end of stream after the response) within this long. */
+        boolean closedWithin(Duration timeout) throws java.io.IOException {
+            socket.setSoTimeout((int) timeout.toMillis());
+            try (socket) {
+                while (in.read() >= 0) {
+                    // the rest of the response
+                }
+                return true;
+            } catch (java.net.SocketTimeoutException stillOpen) {
+                return false;
+            }
         }
     }
 

@@ -73,6 +73,7 @@ import io.github.oac.wechat.WechatSignature;
         "chat.replies.click.LONG=" + RouteTestSupport.LONG_CLICK_REPLY,
         // each context its own embedded server's data dir: a shared pidfile would make contexts stop each other's
         "chat.redis.data-dir=target/test-redis/${random.uuid}",
+        "chat.redis.embedded-debug=true", // tests stall Redis on purpose (DEBUG SLEEP)
         // these tests are about the push path; HybridDeliveryTest, PassiveDeliveryTest and AutoDeliveryTest set theirs
         "chat.delivery.mode=push",
 })

@@ -10,10 +10,20 @@ import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.ResponseEntity;
+
+import io.github.oac.store.EmbeddedRedis;
+import io.github.oac.store.RedisEndpoint;
 
 /** An unfollow takes the follower's queued work with it, even while one of their turns is in flight. */
 class UnsubscribeTest extends RouteTestSupport {
+
+    @Autowired
+    RedisEndpoint redisEndpoint;
 
     @Test
     void unsubscribeRemovesInboxProgressAndPendingRest() {
@@ -68,5 +78,60 @@ class UnsubscribeTest extends RouteTestSupport {
         awaitQuiet(Duration.ofSeconds(15));
         assertThat(textsSentTo(openid)).containsExactly("answer to SECOND");
         assertThat(redis.opsForValue().get("oac:memory:" + openid)).doesNotContain("FIRST");
+    }
+
+    @Test
+    void anUnfollowThatFailedIsRetriedUntilDoneAndItsLateRedeliveryKeepsWhatCameAfter() throws Exception {
+        String openid = newOpenid();
+        stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).withRequestBody(containing("AFTER"))
+                .willReturn(okJson(completion("answer to AFTER"))));
+        redis.opsForValue().set("oac:pending:" + openid, "the rest of an answer from before", Duration.ofHours(48));
+        // WeChat made the event a few seconds before this delivery, which fails: Redis is down
+        String unsubscribe = eventMessage(openid, "unsubscribe", null).replaceFirst("<CreateTime>\\d+",
+                "<CreateTime>" + (System.currentTimeMillis() / 1000 - 3));
+        String query = signedQuery();
+        EmbeddedRedis server = redisEndpoint.embedded().orElseThrow();
+        server.stop();
+        try {
+            assertThat(postCallback(unsubscribe, query).getStatusCode().value()).isEqualTo(503);
+        } finally {
+            server.restart();
+        }
+        // the pool's broken connections go (idle ones are checked every 2 s); the service answers again by itself
+        await(() -> postCallback(eventMessage(newOpenid(), "VIEW", null)).getStatusCode().value(),
+                status -> status == 200);
+
+        // no further delivery from WeChat needed: the service keeps trying by itself
+        await(() -> redis.hasKey("oac:pending:" + openid), Boolean.FALSE::equals);
+        // they follow again and ask; only then does WeChat's re-delivery of the old event arrive
+        postCallback(eventMessage(openid, "subscribe", null));
+        postCallback(textMessage(openid, newMsgId(), "AFTER"));
+        assertThat(postCallback(unsubscribe, query).getBody()).isEqualTo("success");
+
+        await(() -> textsSentTo(openid), texts -> texts.contains("answer to AFTER"));
+        awaitQuiet(Duration.ofSeconds(15));
+        assertThat(textsSentTo(openid)).containsExactly("answer to AFTER");
+    }
+
+    @Test
+    void theDeadLettersOfAFollowerWhoUnfollowedKeepNoMessageText() throws Exception {
+        String openid = newOpenid();
+        String msgId = newMsgId();
+        stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).willReturn(okJson(completion("never delivered"))));
+        stubs.stubFor(post(urlPathEqualTo(SEND)).willReturn(okJson("{\"errcode\":40003,\"errmsg\":\"invalid openid\"}")));
+        postCallback(textMessage(openid, msgId, "a private question"));
+        await(() -> redis.opsForHash().hasKey("oac:dead", msgId), Boolean.TRUE::equals);
+        assertThat(redis.opsForHash().get("oac:dead", msgId).toString()).contains("a private question");
+
+        postCallback(eventMessage(openid, "unsubscribe", null));
+
+        String letter = redis.opsForHash().get("oac:dead", msgId).toString();
+        assertThat(letter).as("the letter stays, for the operator's count, without the text")
+                .doesNotContain("a private question").doesNotContain("never delivered").contains("\"forgotten\":true");
+        HttpHeaders bearer = new HttpHeaders();
+        bearer.setBearerAuth(ADMIN_TOKEN);
+        assertThat(http.exchange("/admin/dead-letters/" + msgId + "/replay", HttpMethod.POST,
+                new HttpEntity<>(bearer), String.class).getStatusCode().value()).as("and cannot be replayed")
+                .isEqualTo(404);
     }
 }

@@ -10,6 +10,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.listener.ChannelTopic;
@@ -22,6 +24,7 @@ import io.github.oac.store.Keys;
 import io.github.oac.store.Outbox;
 import io.github.oac.store.Outbox.Handout;
 import io.github.oac.wechat.InboundMessage;
+import io.github.oac.wechat.Openids;
 
 /**
  * The callbacks waiting for their own answer (hybrid and passive delivery). The answer is in Redis, offered by
@@ -33,6 +36,8 @@ import io.github.oac.wechat.InboundMessage;
  */
 @Component("replyWaits")
 public class ReplyWaits {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplyWaits.class);
 
     /** Past chat.delivery.passive-wait by this much, WeChat (which waits 5 s) may be gone: the answer stays owed. */
     static final long TAKE_GRACE_MILLIS = 300;
@@ -116,6 +121,40 @@ public class ReplyWaits {
         Handout handout = outbox.settle(message.fromUserName(), message.key(), admitted.mode(), last,
                 Math.max(0, hold), now < arrivedAt + passiveWait.toMillis() + TAKE_GRACE_MILLIS);
         return Handout.PLACEHOLDER.equals(handout.path()) ? new Handout(Handout.PLACEHOLDER, thinking, 0, 0) : handout;
+    }
+
+    /**
+     * The hand-out as decided, if its reply can still reach WeChat. A reply taken from Redis after the callback's
+     * deadline (chat.delivery.passive-wait and a grace period from its arrival; WeChat gives up at 5 s), as when Redis
+     * stalled across the take, is given back, owed to the message's next delivery or the follower's next message;
+     * this delivery then answers without it (path late).
+     */
+    public Handout inTime(InboundMessage message, Handout handout, long arrivedAt) {
+        if (handout == null || handout.entry() == null || !late(arrivedAt)) {
+            return handout;
+        }
+        giveBack(message, handout.entry(), handout.text());
+        return new Handout(Handout.LATE, null, 0, 0);
+    }
+
+    /** An owed answer picked up by this message's admission, if it can still reach WeChat; else given back: null. */
+    public String pickupInTime(InboundMessage message, Admitted admitted, long arrivedAt) {
+        if (admitted.pickedEntry() == null || !late(arrivedAt)) {
+            return admitted.reply();
+        }
+        giveBack(message, admitted.pickedEntry(), admitted.reply());
+        return null;
+    }
+
+    private boolean late(long arrivedAt) {
+        return System.currentTimeMillis() > arrivedAt + passiveWait.toMillis() + TAKE_GRACE_MILLIS;
+    }
+
+    private void giveBack(InboundMessage message, String entry, String reply) {
+        boolean undone = outbox.giveBack(message.fromUserName(), message.key(), entry, reply);
+        LOG.info("An answer for {} was ready only after WeChat stopped waiting for {}: {}",
+                Openids.masked(message.fromUserName()), message.key(),
+                undone ? "owed again, to the next delivery or message" : "already handed out again");
     }
 
     /** Callbacks waiting here now (the gauge oac.callbacks.waiting). */

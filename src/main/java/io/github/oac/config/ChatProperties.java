@@ -65,10 +65,10 @@ public record ChatProperties(
      * the port it had last time when free.
      */
     public record Redis(String url, Duration timeout, int poolSize, String keyPrefix, String dataDir,
-                        int embeddedPort) {
+                        int embeddedPort, boolean embeddedDebug) {
     }
 
-    public record Callback(Duration dedupTtl, Duration timestampWindow, DataSize maxBodySize) {
+    public record Callback(Duration dedupTtl, Duration timestampWindow, DataSize maxBodySize, Duration readTimeout) {
     }
 
     /**
@@ -142,11 +142,11 @@ public record ChatProperties(
      * traceEvents bound what the sandbox keeps in memory per follower.
      */
     public record Sandbox(boolean enabled, boolean active, boolean demoModel, boolean exposed, String selfUrl,
-                          int history, int traceEvents) {
+                          int history, int traceEvents, boolean consoleToken) {
     }
 
     /** The /admin endpoints answer only with "Authorization: Bearer <token>"; without a token they do not exist. */
-    public record Admin(String token) {
+    public record Admin(String token, int failuresPerMinute) {
     }
 
     public record Redelivery(Policy openai, Policy wechat) {

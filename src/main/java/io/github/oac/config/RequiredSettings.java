@@ -8,6 +8,8 @@ import org.springframework.boot.env.EnvironmentPostProcessor;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 
+import io.github.oac.store.RedisAddress;
+
 /**
  * Refuses to start without the settings nothing works without, before any server or route starts, so the operator
  * sees one line naming the missing env var rather than a stack trace or a 401 at the first message.
@@ -19,6 +21,10 @@ class RequiredSettings implements EnvironmentPostProcessor, Ordered {
     private static final Map<String, String> AES_KEYS = Map.of(
             "chat.wechat.encoding-aes-key", "WECHAT_ENCODING_AES_KEY",
             "chat.wechat.encoding-aes-key-previous", "WECHAT_ENCODING_AES_KEY_PREVIOUS");
+
+    private static final Map<String, String> REDIS_URLS = Map.of(
+            "chat.redis.url", "REDIS_URL",
+            "spring.data.redis.url", "SPRING_DATA_REDIS_URL");
 
     static {
         REQUIRED.put("chat.wechat.token", "WECHAT_TOKEN");
@@ -33,6 +39,17 @@ class RequiredSettings implements EnvironmentPostProcessor, Ordered {
             String value = environment.getProperty(property);
             if (value == null || value.isBlank()) {
                 throw new MissingSettingException(envName, property);
+            }
+        });
+        REDIS_URLS.forEach((property, envName) -> {
+            String value = environment.getProperty(property, "");
+            if (!value.isBlank()) {
+                try {
+                    RedisAddress.parse(value);
+                } catch (IllegalArgumentException unreadable) {
+                    // the message masks the credentials; nothing else of the URL is repeated anywhere
+                    throw new MissingSettingException(envName, property, unreadable.getMessage());
+                }
             }
         });
         AES_KEYS.forEach((property, envName) -> {

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,6 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * "long" (or 长) gets a long answer (more than five WeChat messages); one containing "retry" (or 重试) fails once with
  * 503 first, so the model route's retry shows in the trace. Called as {@code demoModel}.
  */
+@ConditionalOnProperty(name = "chat.sandbox.active", havingValue = "true")
 @Component("demoModel")
 public class DemoModel {
 

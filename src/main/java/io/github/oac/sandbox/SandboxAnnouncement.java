@@ -11,8 +11,8 @@ import org.springframework.stereotype.Component;
 import io.github.oac.config.ChatProperties;
 
 /** One log line saying the service runs in sandbox mode and where its page is, once it is ready. */
-@Component
 @ConditionalOnProperty(name = "chat.sandbox.active", havingValue = "true")
+@Component
 public class SandboxAnnouncement {
 
     private static final Logger LOG = LoggerFactory.getLogger(SandboxAnnouncement.class);

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 import org.apache.camel.Exchange;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,6 +22,7 @@ import io.github.oac.wechat.WechatSignature;
  * back into a bubble. The callback itself goes to the service's own /wechat over loopback, through the same routes
  * real WeChat uses. Called as {@code sandboxCallbacks}.
  */
+@ConditionalOnProperty(name = "chat.sandbox.active", havingValue = "true")
 @Component("sandboxCallbacks")
 public class SandboxCallbacks {
 

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
@@ -23,6 +24,7 @@ import io.github.oac.config.ChatProperties;
  * happened to their last message (bounded by chat.sandbox.trace-events), and the pages watching them. Everything
  * is pushed to those pages as server-sent events. Called as {@code sandboxChats}.
  */
+@ConditionalOnProperty(name = "chat.sandbox.active", havingValue = "true")
 @Component("sandboxChats")
 public class SandboxChats implements DisposableBean {
 

@@ -8,6 +8,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -20,13 +21,15 @@ import io.github.oac.config.ChatProperties;
 import io.github.oac.store.AdminAuth;
 
 /**
- * The one gate in front of everything under /sandbox, routes, events and files alike. Outside sandbox mode (WeChat
- * settings present, no SANDBOX=true) it answers 404, so nothing there can sign a callback or stand in for WeChat
- * next to a real account. In sandbox mode on loopback it only lets requests through whose Host is loopback (a web
+ * The one gate in front of everything under /sandbox, routes, events and files alike, in sandbox mode (outside it,
+ * with WeChat settings present and no SANDBOX=true, none of the sandbox is loaded, and CallbackGate answers 404 for
+ * every path under /sandbox, so nothing there can sign a callback or stand in for WeChat next to a real account).
+ * On loopback it only lets requests through whose Host is loopback (a web
  * page elsewhere cannot rebind a name to 127.0.0.1 and drive the sandbox); listening beyond loopback, the page's
  * calls need "Authorization: Bearer ADMIN_TOKEN". The stand-in and the demo model are called by the service itself.
  * Every POST here is JSON (415 otherwise, before platform-http would parse a form) within chat.callback.max-body-size.
  */
+@ConditionalOnProperty(name = "chat.sandbox.active", havingValue = "true")
 @Configuration(proxyBeanMethods = false)
 public class SandboxGuard {
 
@@ -40,13 +43,15 @@ public class SandboxGuard {
         ChatProperties.Sandbox sandbox = properties.sandbox();
         long maxBody = properties.callback().maxBodySize().toBytes();
         FilterRegistrationBean<OncePerRequestFilter> registration = new FilterRegistrationBean<>(new OncePerRequestFilter() {
+            /** A POST here goes on in an async dispatch once CallbackGate has read its body: checked there too. */
+            @Override
+            protected boolean shouldNotFilterAsyncDispatch() {
+                return false;
+            }
+
             @Override
             protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response,
                                             FilterChain chain) throws ServletException, IOException {
-                if (!sandbox.active()) {
-                    response.setStatus(HttpServletResponse.SC_NOT_FOUND);
-                    return;
-                }
                 if (!sandbox.exposed() && !LOOPBACK.contains(hostName(request.getHeader("Host")))) {
                     response.setStatus(HttpServletResponse.SC_FORBIDDEN);
                     return;
@@ -61,8 +66,8 @@ public class SandboxGuard {
                     }
                 } else if (sandbox.exposed() && !PAGE_FILES.contains(path)) {
                     try {
-                        adminAuth.require(request.getHeader("Authorization"));
-                    } catch (AdminAuth.Refused | AdminAuth.Disabled e) {
+                        adminAuth.require(request.getHeader("Authorization"), request.getRemoteAddr());
+                    } catch (AdminAuth.Refused | AdminAuth.Limited | AdminAuth.Disabled e) {
                         response.setStatus(HttpServletResponse.SC_FORBIDDEN);
                         return;
                     }

@@ -1,14 +1,16 @@
 package io.github.oac.sandbox;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
 
 import io.github.oac.config.ChatProperties;
 
 /**
  * What the sandbox page says about itself: which model answers (the demo model is labelled as such), whether
- * callbacks are encrypted, the menu keys with a reply. Nothing secret: no token, key or URL. Called as
- * {@code sandboxInfo}.
+ * callbacks are encrypted, the menu keys with a reply. Nothing secret: no token, key or URL; the console's token only
+ * on its own request, and only when this run made it. Called as {@code sandboxInfo}.
  */
+@ConditionalOnProperty(name = "chat.sandbox.active", havingValue = "true")
 @Component("sandboxInfo")
 public class SandboxInfo {
 
@@ -17,8 +19,11 @@ public class SandboxInfo {
     }
 
     private final Info info;
+    private final String consoleToken;
 
     public SandboxInfo(ChatProperties properties) {
+        this.consoleToken = properties.sandbox().consoleToken() && !properties.sandbox().exposed()
+                ? properties.admin().token() : null;
         String key = properties.wechat().encodingAesKey();
         this.info = new Info(properties.sandbox().demoModel(),
                 properties.sandbox().demoModel() ? "demo" : properties.openai().model(),
@@ -28,5 +33,14 @@ public class SandboxInfo {
 
     public Info info() {
         return info;
+    }
+
+    /**
+     * The admin token this sandbox run made itself, for the operator console opened from the sandbox page: on
+     * loopback, where the sandbox page is as trusted as the console. Null when the operator set ADMIN_TOKEN, or the
+     * sandbox listens beyond loopback: the console then asks for it.
+     */
+    public java.util.Map<String, String> consoleToken() {
+        return consoleToken == null ? null : java.util.Map.of("token", consoleToken);
     }
 }

@@ -26,6 +26,7 @@ import io.github.oac.config.MissingSettingException;
 class SandboxSetup implements EnvironmentPostProcessor, Ordered {
 
     static final String DEFAULT_MODEL_URL = "https://api.openai.com/v1";
+    static final String ROUTES = "classpath:sandbox/*.camel.yaml";
     static final String SANDBOX_APP_ID = "wxsandbox00000000";
     private static final List<String> WECHAT = List.of("chat.wechat.token", "chat.wechat.app-id",
             "chat.wechat.app-secret");
@@ -41,6 +42,9 @@ class SandboxSetup implements EnvironmentPostProcessor, Ordered {
         }
         Map<String, Object> settings = new HashMap<>();
         settings.put("chat.sandbox.active", "true");
+        // the sandbox's own routes, beside the service's (which CHAT_ROUTES may replace); never loaded otherwise
+        settings.put("camel.main.routes-include-pattern", environment.getProperty("camel.main.routes-include-pattern",
+                "classpath:routes/*.camel.yaml") + "," + ROUTES);
         // Settings that were given are used (a token and an EncodingAESKey to try safe mode); the rest is made up.
         // The token and secret never leave the process: the sandbox signs callbacks server-side.
         putIfBlank(environment, settings, "chat.wechat.token", secret());
@@ -57,6 +61,12 @@ class SandboxSetup implements EnvironmentPostProcessor, Ordered {
         }
         if (!exposed) {
             settings.put("server.address", "127.0.0.1");
+            if (blank(environment.getProperty("chat.admin.token"))) {
+                // the operator console, linked from the sandbox page, needs one: made for this run, handed to the
+                // console page on loopback only (GET /sandbox/console-token)
+                settings.put("chat.admin.token", secret());
+                settings.put("chat.sandbox.console-token", "true");
+            }
         }
         settings.put("chat.sandbox.exposed", Boolean.toString(exposed));
         String self = "http://" + selfHost(address) + ":${local.server.port}";

@@ -16,8 +16,8 @@ import io.github.oac.store.Outbox;
  * outcome and every model call attempt with its result and time. Sends to WeChat are recorded by the stand-in,
  * which sees each of them. Watching from outside keeps the routes free of sandbox steps. Sandbox mode only.
  */
-@Component
 @ConditionalOnProperty(name = "chat.sandbox.active", havingValue = "true")
+@Component
 public class TraceRecorder extends EventNotifierSupport {
 
     private final SandboxChats chats;

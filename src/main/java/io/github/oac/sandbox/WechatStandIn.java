@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.camel.Header;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,6 +23,7 @@ import io.github.oac.config.ChatProperties;
  * send is shown on the sandbox page as a bubble and in the trace of the follower's last message. Called as
  * {@code wechatStandIn}; reachable under /sandbox/api only in sandbox mode.
  */
+@ConditionalOnProperty(name = "chat.sandbox.active", havingValue = "true")
 @Component("wechatStandIn")
 public class WechatStandIn {
 

@@ -33,10 +33,11 @@ public class Admission {
     /**
      * What the admission decided. mode: the delivery mode in force (auto resolved); reply: an owed answer picked up
      * for this message; deliveries: how often WeChat delivered it (retry); queued: a question went into the inbox;
-     * receivedAt: when the callback of the message whose answer was picked up arrived (0: unknown).
+     * receivedAt: when the callback of the message whose answer was picked up arrived (0: unknown); pickedEntry: the
+     * outbox entry picked up, as it was (to give it back if the reply cannot reach WeChat in time).
      */
     public record Admitted(String outcome, String mode, String reply, int deliveries, boolean queued,
-                           long receivedAt) {
+                           long receivedAt, String pickedEntry) {
 
         /** This callback waits for its own answer: a question in hybrid or passive delivery, or a re-delivery. */
         public boolean awaitsReply() {
@@ -45,6 +46,8 @@ public class Admission {
     }
 
     // KEYS: replay, dedup, rate, inbox, inboxes, reply slot, outbox, pending, learned delivery mode.
+    // ARGV[20]: why a new question is refused before the inbox cap and rate limit are looked at ('' for none: busy,
+    // ignored), decided by the callback; replay, duplicate and re-delivery come first, and an owed answer still goes.
     // The replay record holds a digest of the request's body: WeChat re-sending the same message may reuse the very
     // same signed query string with the very same body; any other body under it is a replay, and locks the request.
     private static final RedisScript<List> ADMIT = RedisScript.of(Outbox.SLOT_FUNCTIONS + """
@@ -65,7 +68,10 @@ public class Admission {
             end
             local question = ARGV[3] == '1'
             local refused = nil
-            if question then
+            if question and ARGV[20] ~= '' then
+              -- a new question the callback refuses (no trigger prefix, or the answering side is saturated)
+              refused = ARGV[20]
+            elseif question then
               local inboxMax = tonumber(ARGV[7])
               if inboxMax > 0 and redis.call('LLEN', KEYS[4]) >= inboxMax then
                 refused = 'full'
@@ -78,30 +84,32 @@ public class Admission {
                 end
               end
             end
-            local reply, at = '', '0'
+            local reply, at, given = '', '0', ''
             if ARGV[10] == '1' then
               -- an answer owed to the follower goes first, whatever else this message gets
               local suffix = ''
               if refused == 'full' then suffix = ARGV[18]
               elseif refused == 'limited' then suffix = ARGV[19]
+              elseif refused == 'busy' then suffix = ARGV[21]
+              elseif refused == 'ignored' then suffix = ''
               elseif question and ARGV[11] ~= '1' and mode == 'passive' then suffix = ARGV[15] end
-              reply, at = pickup(KEYS[7], ARGV[12], ARGV[13], KEYS[6], ARGV[17], KEYS[8], ARGV[14], suffix, ARGV[16])
+              reply, at, given = pickup(KEYS[7], ARGV[12], ARGV[13], KEYS[6], ARGV[17], KEYS[8], ARGV[14], suffix, ARGV[16])
             end
             if refused then
-              if reply ~= '' then return {'pickup', mode, reply, '1', '0', at} end
+              if reply ~= '' then return {'pickup', mode, reply, '1', '0', at, given} end
               return {refused, mode}
             end
             -- a continue command that got an owed answer is answered by it
             if question and not (reply ~= '' and ARGV[11] == '1') then
               redis.call('RPUSH', KEYS[4], ARGV[5])
               redis.call('SADD', KEYS[5], ARGV[6])
-              if reply ~= '' then return {'pickup', mode, reply, '1', '1', at} end
+              if reply ~= '' then return {'pickup', mode, reply, '1', '1', at, given} end
               if mode ~= 'push' then
                 redis.call('HSET', KEYS[6], 'n', 1, 't', now_ms()); redis.call('PEXPIRE', KEYS[6], ARGV[17])
               end
               return {'accepted', mode}
             end
-            if reply ~= '' then return {'pickup', mode, reply, '1', '0', at} end
+            if reply ~= '' then return {'pickup', mode, reply, '1', '0', at, given} end
             return {'new', mode}
             """, List.class);
 
@@ -120,6 +128,7 @@ public class Admission {
     private final String queuedHint;
     private final String fullHint;
     private final String limitedHint;
+    private final String busyHint;
     private final String passiveMaxBytes;
 
     public Admission(StringRedisTemplate redis, ObjectMapper json, Commands commands, Keys keys,
@@ -139,10 +148,16 @@ public class Admission {
         this.queuedHint = "\n\n" + properties.replies().queued();
         this.fullHint = "\n\n" + properties.replies().inboxFull();
         this.limitedHint = "\n\n" + properties.replies().rateLimited();
+        this.busyHint = "\n\n" + properties.replies().busy();
         this.passiveMaxBytes = Integer.toString(properties.replies().passiveMaxBytes());
     }
 
-    public Admitted admit(Exchange exchange) throws JsonProcessingException {
+    /**
+     * refusal: busy or ignored when the callback would turn this message away if it is a new question (null: it
+     * would not). It counts only once the message is known to be new: WeChat re-delivering an accepted question gets
+     * what its first delivery got, and an answer owed to the follower is handed out all the same.
+     */
+    public Admitted admit(Exchange exchange, String refusal) throws JsonProcessingException {
         InboundMessage message = exchange.getMessage().getBody(InboundMessage.class);
         var headers = exchange.getMessage();
         // keyed on what the signature signs, not on how it is spelled (the check ignores the hex digits' case)
@@ -159,12 +174,14 @@ public class Admission {
                 Integer.toString(limit), question ? entry(message, exchange) : "", openid,
                 Integer.toString(inboxMax), ReplayGuard.digest(exchange.getVariable("callbackXml", String.class)), mode, message.mayCarryReply() ? "1" : "0",
                 question && commands.isContinue(message) ? "1" : "0", prefix + "reply:", retryWindow, pendingTtl,
-                queuedHint, passiveMaxBytes, Long.toString(dedupTtl.toMillis()), fullHint, limitedHint);
+                queuedHint, passiveMaxBytes, Long.toString(dedupTtl.toMillis()), fullHint, limitedHint,
+                refusal == null ? "" : refusal, busyHint);
         return new Admitted((String) result.get(0), (String) result.get(1),
                 result.size() > 2 && !"".equals(result.get(2)) ? (String) result.get(2) : null,
                 result.size() > 3 ? Integer.parseInt((String) result.get(3)) : 1,
                 result.size() > 4 && "1".equals(result.get(4)),
-                result.size() > 5 ? Long.parseLong((String) result.get(5)) : 0);
+                result.size() > 5 ? Long.parseLong((String) result.get(5)) : 0,
+                result.size() > 6 ? (String) result.get(6) : null);
     }
 
     /** The inbox entry: the message as JSON (with its key), and when its callback arrived ("At", epoch ms). */

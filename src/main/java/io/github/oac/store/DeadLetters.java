@@ -45,13 +45,15 @@ public class DeadLetters {
     /** Letters replayAll reads per step, so replaying thousands never holds them all in memory or Redis busy. */
     private static final int REPLAY_BATCH = 100;
 
-    // The letter and its index entry in one step, so the index never misses a letter or lists a missing one.
+    // The letter and its index entries (by time, and the follower's own, which unfollowing reads) in one step, so an
+    // index never misses a letter or lists a missing one.
     private static final RedisScript<Long> RECORD = RedisScript.of("""
-            redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]); return redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+            redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]); redis.call('SADD', KEYS[3], ARGV[1])
+            return redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
             """, Long.class);
     // Back into the inbox and out of the dead letters in one step, so a replay is never lost or doubled.
     private static final RedisScript<Long> REPLAY = RedisScript.of("""
-            redis.call('ZREM', KEYS[5], ARGV[1])
+            redis.call('ZREM', KEYS[5], ARGV[1]); redis.call('SREM', KEYS[6], ARGV[1])
             if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
             redis.call('DEL', KEYS[4])
             redis.call('RPUSH', KEYS[2], ARGV[2]); redis.call('SADD', KEYS[3], ARGV[3]); return 1
@@ -60,6 +62,10 @@ public class DeadLetters {
     private static final RedisScript<Long> PURGE = RedisScript.of("""
             local purged = 0
             for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1], 'LIMIT', 0, ARGV[2])) do
+              local ok, letter = pcall(cjson.decode, redis.call('HGET', KEYS[1], id) or '')
+              if ok and type(letter) == 'table' and type(letter.openid) == 'string' then
+                redis.call('SREM', ARGV[3] .. 'dead:of:' .. letter.openid, id)
+              end
               purged = purged + redis.call('HDEL', KEYS[1], id); redis.call('ZREM', KEYS[2], id)
             end
             return purged
@@ -153,7 +159,8 @@ public class DeadLetters {
         letter.put("deadAt", now.toString());
         letter.put("unsent", unsentText);
         letter.put("message", message);
-        redis.execute(RECORD, List.of(key, index), message.key(), json.writeValueAsString(letter),
+        redis.execute(RECORD, List.of(key, index, prefix + "dead:of:" + message.fromUserName()), message.key(),
+                json.writeValueAsString(letter),
                 Long.toString(now.toEpochMilli()));
         metrics.deadLetter(reason.contains("errcode") ? "wechat-refused" : reason.startsWith("older") ? "expired"
                 : "failed");
@@ -187,9 +194,13 @@ public class DeadLetters {
             return null;
         }
         JsonNode letter = json.readTree(stored.toString());
+        if (letter.path("forgotten").asBoolean()) {
+            return null; // the follower unfollowed: nothing of their question is left to answer
+        }
         String openid = letter.path("openid").asText();
         Long moved = redis.execute(REPLAY, List.of(key, prefix + "inbox:" + openid, prefix + "inboxes",
-                prefix + "progress:" + id, index), id, json.writeValueAsString(letter.path("message")), openid);
+                prefix + "progress:" + id, index, prefix + "dead:of:" + openid), id,
+                json.writeValueAsString(letter.path("message")), openid);
         return moved != null && moved == 1 ? openid : null;
     }
 
@@ -226,7 +237,8 @@ public class DeadLetters {
     public long purge() {
         indexUnindexed();
         long cutoff = clock.millis() - retention.toMillis();
-        Long purged = redis.execute(PURGE, List.of(key, index), Long.toString(cutoff), Integer.toString(purgeBatch));
+        Long purged = redis.execute(PURGE, List.of(key, index), Long.toString(cutoff), Integer.toString(purgeBatch),
+                prefix);
         long count = purged == null ? 0 : purged;
         if (count > 0) {
             metrics.deadLettersPurged(count);

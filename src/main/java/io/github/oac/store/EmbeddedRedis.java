@@ -25,12 +25,19 @@ import redis.embedded.Redis;
 import redis.embedded.RedisServer;
 
 /**
- * A real redis-server (the binary ships inside the embedded-redis jar), started when no REDIS_URL is configured so
- * the service runs on a fresh machine. {@link #start(Path, int)} keeps its data in a directory (append-only file,
- * fsync every second) and reuses it, and its port, on the next start; {@link #start()} keeps nothing (tests).
+ * A real redis-server, started when no Redis is configured so the service runs on a fresh machine: the machine's own
+ * redis-server when it has one of version 7 or later (Debian's package, say), else the 6.2 binary that ships inside
+ * the embedded-redis jar. {@link #start(Path, int)} keeps its data in a directory (append-only file, fsync every
+ * second), private to this user, and reuses it, and its port, on the next start; {@link #start()} keeps nothing
+ * (tests).
  *
- * <p>A JVM killed with SIGKILL leaves its redis-server running. The pidfile in the data directory names it, so the
- * next start stops it (SIGTERM makes redis flush the append-only file) and then loads the same data.
+ * <p>One service per data directory: a lock on a file in it is held for as long as the server runs, so two instances
+ * started at the same moment on one directory cannot both run on its append-only file.
+ *
+ * <p>The server stops with the JVM that started it, however that ends: it is started (through util-linux's setpriv,
+ * where the machine has it) with a parent-death signal, SIGTERM, which makes redis flush the append-only file and
+ * exit when the JVM is gone, even after a SIGKILL. Where that is not available, a killed JVM leaves its redis-server
+ * running; the pidfile in the data directory names it, and the next start stops it and then loads the same data.
  *
  * <p>embedded-redis writes the config and extracts the binary; the process is run here rather than by its
  * RedisServer, whose JVM shutdown hook would stop Redis at SIGTERM while Camel still finishes in-flight turns.
@@ -52,32 +59,61 @@ public final class EmbeddedRedis implements AutoCloseable {
      */
     public static final String SECRETFILE = "redis.secret";
 
+    /** Held by the JVM whose server uses the data dir. */
+    static final String LOCKFILE = "redis.lock";
+
     private static final long STOP_WAIT_SECONDS = 10;
+
+    /**
+     * Every server is started from this one thread, which lives as long as the JVM: the parent-death signal is sent
+     * when the thread that started a process ends, so it must be one that ends only with the JVM.
+     */
+    private static final java.util.concurrent.ExecutorService LAUNCHER =
+            java.util.concurrent.Executors.newSingleThreadExecutor(task -> {
+                Thread thread = new Thread(task, "embedded-redis-launcher");
+                thread.setDaemon(true);
+                return thread;
+            });
+    private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+    private static final List<Path> MACHINE_SERVERS = List.of(Path.of("/usr/bin/redis-server"),
+            Path.of("/usr/local/bin/redis-server"));
+    /** The machine's redis-server of version 7 or later, if any: looked for once. */
+    private static volatile Optional<Executable> machineServer;
+
+    /** A redis-server binary and its version. */
+    record Executable(Path path, String version) {
+    }
 
     private final List<String> command;
     private final int port;
     private final Path dataDir;
     private final String password;
+    private final java.nio.channels.FileLock lock;
     private Process process;
 
-    private EmbeddedRedis(List<String> command, int port, Path dataDir, String password) {
+    private EmbeddedRedis(List<String> command, int port, Path dataDir, String password,
+                          java.nio.channels.FileLock lock) {
         this.command = command;
         this.port = port;
         this.dataDir = dataDir;
         this.password = password;
+        this.lock = lock;
     }
 
     /** A server that keeps nothing, on a free port: for tests that share one server between processes. */
     public static EmbeddedRedis start() {
         try {
             int port = freePort();
-            EmbeddedRedis server = new EmbeddedRedis(RedisServer.newRedisServer()
+            Optional<Executable> machine = machineServer();
+            EmbeddedRedis server = new EmbeddedRedis(builder(machine)
                     .port(port)
                     .bind("127.0.0.1")
                     .setting("save \"\"")
                     .setting("appendonly no")
                     .setting("protected-mode yes")
-                    .buildCommandArgs(), port, null, null);
+                    // tests stall it on purpose (DEBUG SLEEP); Redis 7 refuses DEBUG unless allowed
+                    .settingIf(machine.isPresent(), "enable-debug-command local")
+                    .buildCommandArgs(), port, null, null, null);
             server.launch();
             // no Spring context closes this one: don't let it outlive the JVM
             Runtime.getRuntime().addShutdownHook(new Thread(server::stopQuietly, "embedded-redis-stop"));
@@ -94,16 +130,27 @@ public final class EmbeddedRedis implements AutoCloseable {
      * @param port a fixed port, or 0: the port remembered in the data dir if it is free, else a free one
      */
     public static EmbeddedRedis start(Path dataDir, int port) {
+        return start(dataDir, port, false);
+    }
+
+    /**
+     * As {@link #start(Path, int)}; debugCommand: allow DEBUG from loopback (Redis 7 refuses it otherwise), for
+     * tests that stall the server on purpose (chat.redis.embedded-debug).
+     */
+    public static EmbeddedRedis start(Path dataDir, int port, boolean debugCommand) {
         Path dir = dataDir.toAbsolutePath().normalize();
+        java.nio.channels.FileLock lock = null;
         try {
             createPrivately(dir);
+            lock = lock(dir);
             OptionalInt remembered = readNumber(dir.resolve(PORTFILE)).stream().mapToInt(n -> (int) n).findFirst();
             OptionalLong stopped = stopStaleServer(dir, remembered);
             int chosen = port > 0 ? port
                     : remembered.isPresent() && isFree(remembered.getAsInt()) ? remembered.getAsInt() : freePort();
             String password = password(dir.resolve(SECRETFILE));
+            Optional<Executable> machine = machineServer();
             // embedded-redis writes these lines to a redis.conf and appends "bind"
-            EmbeddedRedis server = new EmbeddedRedis(RedisServer.newRedisServer()
+            EmbeddedRedis server = new EmbeddedRedis(builder(machine)
                     .port(chosen)
                     .bind("127.0.0.1")
                     .setting("dir " + quoted(dir))
@@ -113,7 +160,8 @@ public final class EmbeddedRedis implements AutoCloseable {
                     .setting("save \"\"") // the append-only file is the record; no snapshots on top
                     .setting("protected-mode yes")
                     .setting("requirepass " + password)
-                    .buildCommandArgs(), chosen, dir, password);
+                    .settingIf(debugCommand && machine.isPresent(), "enable-debug-command local")
+                    .buildCommandArgs(), chosen, dir, password, lock);
             server.launch();
             try {
                 Files.writeString(dir.resolve(PORTFILE), Integer.toString(chosen));
@@ -123,13 +171,94 @@ public final class EmbeddedRedis implements AutoCloseable {
                 throw e;
             }
             LOG.info("Embedded Redis (no REDIS_URL) on 127.0.0.1:{} keeps its data in {} (append-only file, fsync "
-                    + "every second){}", chosen, dir, stopped.isPresent()
+                    + "every second); runs {}{}", chosen, dir, describe(machine), stopped.isPresent()
                     ? "; stopped the stale redis-server (pid " + stopped.getAsLong() + ") a killed run left there"
                     : "");
             return server;
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not start the embedded Redis server in " + dir, e);
+        } catch (IOException | RuntimeException e) {
+            release(lock);
+            if (e instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new UncheckedIOException("Could not start the embedded Redis server in " + dir, (IOException) e);
         }
+    }
+
+    /**
+     * The lock that makes this JVM the data dir's only user, for as long as its server runs. Another JVM holding it:
+     * refused, naming it; this JVM already holding it (a second context on the same dir): refused too.
+     */
+    private static java.nio.channels.FileLock lock(Path dir) throws IOException {
+        java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(dir.resolve(LOCKFILE),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+        java.nio.channels.FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException heldHere) {
+            lock = null;
+        }
+        if (lock == null) {
+            channel.close();
+            OptionalLong owner = readNumber(dir.resolve(OWNERFILE));
+            throw new IllegalStateException("The data dir " + dir + " is in use by the running service"
+                    + (owner.isPresent() ? " with pid " + owner.getAsLong() : "")
+                    + "; give each instance its own CHAT_DATA_DIR");
+        }
+        return lock;
+    }
+
+    private static void release(java.nio.channels.FileLock lock) {
+        if (lock != null) {
+            try {
+                lock.channel().close(); // releases the lock
+            } catch (IOException ignored) {
+                // the lock goes with the JVM anyway
+            }
+        }
+    }
+
+    /** The machine's redis-server (Debian's package, say) when it is version 7 or later; looked for once. */
+    static Optional<Executable> machineServer() {
+        Optional<Executable> found = machineServer;
+        if (found == null) {
+            found = MACHINE_SERVERS.stream().filter(Files::isExecutable).map(EmbeddedRedis::withVersion)
+                    .flatMap(Optional::stream).filter(executable -> major(executable.version()) >= 7).findFirst();
+            machineServer = found;
+        }
+        return found;
+    }
+
+    private static Optional<Executable> withVersion(Path binary) {
+        try {
+            Process version = new ProcessBuilder(binary.toString(), "--version").redirectErrorStream(true).start();
+            String output = new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!version.waitFor(10, TimeUnit.SECONDS)) {
+                version.destroyForcibly();
+                return Optional.empty();
+            }
+            java.util.regex.Matcher matcher = Pattern.compile("v=([0-9]+(\\.[0-9]+)*)").matcher(output);
+            return matcher.find() ? Optional.of(new Executable(binary, matcher.group(1))) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    private static int major(String version) {
+        return Integer.parseInt(version.split("\\.")[0]);
+    }
+
+    private static redis.embedded.core.RedisServerBuilder builder(Optional<Executable> machine) {
+        redis.embedded.core.RedisServerBuilder builder = RedisServer.newRedisServer();
+        machine.ifPresent(executable -> builder.executableProvider(() -> executable.path().toFile()));
+        return builder;
+    }
+
+    private static String describe(Optional<Executable> machine) {
+        return machine.map(executable -> "the machine's " + executable.path() + " " + executable.version())
+                .orElse("the bundled redis-server 6.2 (no redis-server 7 or later on the machine)");
     }
 
     /** How to reach it, with its password when it has one: never logged. */
@@ -146,9 +275,18 @@ public final class EmbeddedRedis implements AutoCloseable {
         return Optional.ofNullable(dataDir);
     }
 
-    /** Stops the server (SIGTERM: redis flushes its append-only file); {@link #restart()} brings it back. */
+    /** Stops the server for good (SIGTERM: redis flushes its append-only file) and gives up the data dir. */
     @Override
     public synchronized void close() throws IOException {
+        try {
+            stop();
+        } finally {
+            release(lock);
+        }
+    }
+
+    /** Stops the server, keeping the data dir (outage drills): {@link #restart()} brings it back. */
+    public synchronized void stop() throws IOException {
         if (process == null) {
             return;
         }
@@ -164,6 +302,15 @@ public final class EmbeddedRedis implements AutoCloseable {
         process = null;
     }
 
+    /**
+     * What a JVM killed without a parent-death signal leaves: the server running, the data dir no longer locked
+     * (tests of the stale-server path).
+     */
+    synchronized void abandon() {
+        process = null;
+        release(lock);
+    }
+
     /** Starts the stopped server again on the same port and data (outage drills). */
     public void restart() throws IOException {
         launch();
@@ -177,8 +324,23 @@ public final class EmbeddedRedis implements AutoCloseable {
         if (process != null) {
             return;
         }
-        Process started = new ProcessBuilder(command).directory(new File(command.get(0)).getParentFile())
-                .redirectErrorStream(true).start();
+        List<String> commandLine = new java.util.ArrayList<>();
+        if (Files.isExecutable(SETPRIV)) {
+            // SIGTERM when the launching thread, which lives as long as the JVM, is gone: redis flushes and exits
+            commandLine.addAll(List.of(SETPRIV.toString(), "--pdeathsig", "TERM", "--"));
+        }
+        commandLine.addAll(command);
+        ProcessBuilder builder = new ProcessBuilder(commandLine).directory(new File(command.get(0)).getParentFile())
+                .redirectErrorStream(true);
+        Process started;
+        try {
+            started = LAUNCHER.submit(builder::start).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while starting redis-server", e);
+        }
         BufferedReader output = new BufferedReader(new InputStreamReader(started.getInputStream(),
                 StandardCharsets.UTF_8));
         StringBuilder startup = new StringBuilder();
@@ -264,11 +426,22 @@ public final class EmbeddedRedis implements AutoCloseable {
         return OptionalLong.of(stale.pid());
     }
 
-    /** A live redis-server, by its executable. */
+    /**
+     * A live redis-server, by its executable: the bundled one, or the machine's (Debian's redis-server is a link to
+     * the binary also called redis-check-rdb, which is what the process's executable then reads).
+     */
     static boolean isRedisServer(ProcessHandle process) {
-        return process.isAlive() && process.info().command()
-                .map(command -> Path.of(command).getFileName().toString().startsWith("redis-server"))
-                .orElse(false);
+        return process.isAlive() && process.info().command().map(Path::of).map(command ->
+                command.getFileName().toString().startsWith("redis-server") || machineServer()
+                        .map(machine -> sameFile(machine.path(), command)).orElse(false)).orElse(false);
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException unreadable) {
+            return false;
+        }
     }
 
     /**
@@ -293,6 +466,7 @@ public final class EmbeddedRedis implements AutoCloseable {
     /** The password in the file, or a new random one written there first, readable by this user only. */
     private static String password(Path file) throws IOException {
         if (Files.isRegularFile(file)) {
+            makePrivate(file, "rw-------");
             String kept = Files.readString(file).strip();
             if (kept.matches("[0-9a-f]{64}")) {
                 return kept;
@@ -312,9 +486,13 @@ public final class EmbeddedRedis implements AutoCloseable {
         return made;
     }
 
-    /** The data dir holds every question, answer and the access token: only this user may read it. */
+    /**
+     * The data dir holds every question, answer and the access token: only this user may read it. One that already
+     * exists is made private too (logged when it was not).
+     */
     private static void createPrivately(Path dir) throws IOException {
         if (Files.isDirectory(dir)) {
+            makePrivate(dir, "rwx------");
             return;
         }
         try {
@@ -322,6 +500,22 @@ public final class EmbeddedRedis implements AutoCloseable {
                     java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
         } catch (UnsupportedOperationException notPosix) {
             Files.createDirectories(dir);
+        }
+    }
+
+    /** Sets these permissions where they are looser, and says so. */
+    private static void makePrivate(Path path, String permissions) throws IOException {
+        try {
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> now = Files.getPosixFilePermissions(path);
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> wanted =
+                    java.nio.file.attribute.PosixFilePermissions.fromString(permissions);
+            if (!wanted.containsAll(now)) {
+                Files.setPosixFilePermissions(path, wanted);
+                LOG.warn("{} was readable by others ({}): made private ({})", path,
+                        java.nio.file.attribute.PosixFilePermissions.toString(now), permissions);
+            }
+        } catch (UnsupportedOperationException notPosix) {
+            // no such permissions to set here
         }
     }
 

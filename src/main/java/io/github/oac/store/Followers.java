@@ -1,89 +1,104 @@
 package io.github.oac.store;
 
-import java.util.ArrayList;
 import java.util.List;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Component;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.github.oac.config.ChatProperties;
-import io.github.oac.wechat.Openids;
-import io.github.oac.wechat.InboundMessage;
 
 /**
  * Per-follower state kept in Redis, by openid. WeChat asks that a follower's data goes when they unfollow:
- * {@link #forget} deletes every per-follower key, their unanswered messages with the progress records of those
- * messages, and their place in {@code oac:inboxes}. Called as {@code followers}.
+ * {@link #forget} removes, in one atomic step, what predates the unsubscribe event: their queued messages with the
+ * progress and reply records of those messages, answers owed for them, the conversation, the rest of a long answer,
+ * the rate count and the lease (a turn still in flight then fails its lease checks and writes nothing more), and the
+ * text of their dead letters. A message they sent after following again stays, and is answered. Called as
+ * {@code followers}.
  */
 @Component("followers")
 public class Followers {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Followers.class);
-
-    /** Every per-follower key family; a feature that stores state per openid adds its family here. */
-    // owner: the lease goes too, so a turn still in flight (the follower may follow again and ask meanwhile) fails
-    // its lease checks and writes nothing more: no memory brought back, no part of their next question popped
-    static final List<String> FAMILIES = List.of("inbox:", "owner:", "memory:", "pending:", "outbox:",
-            "rate:");
-
-    // KEYS[1] is the set of followers with messages; every other key is deleted. One step, so recovery never sees
-    // the follower listed without their inbox, or the inbox without its progress records.
+    // KEYS: inboxes, inbox, owner, memory, pending, outbox, rate, the unsubscribe marker, dead letters (hash), this
+    // follower's dead letters (set). ARGV: openid, the unsubscribe's CreateTime (s), when it arrived (ms), the key
+    // prefix, the marker's time to live (ms).
+    // "Before" the unsubscribe: created in an earlier second, or in its second and arrived no later than it first
+    // did. The marker keeps that first arrival, so WeChat re-delivering the event later (after a 503, say) does not
+    // take what the follower asked after following again. Running twice removes nothing more.
     private static final RedisScript<Long> FORGET = RedisScript.of("""
-            redis.call('SREM', KEYS[1], ARGV[1])
-            local deleted = 0
-            for i = 2, #KEYS do deleted = deleted + redis.call('DEL', KEYS[i]) end
-            return deleted
+            local t = tonumber(ARGV[2]) or 0
+            local cutoff = tonumber(ARGV[3])
+            local first = redis.call('GET', KEYS[8])
+            if first then
+              local ct, at = string.match(first, '^(%d+):(%d+)$')
+              if tonumber(ct) == t then cutoff = math.min(cutoff, tonumber(at)) end
+            end
+            redis.call('SET', KEYS[8], string.format('%d:%d', t, cutoff), 'PX', ARGV[5])
+            local function before(created, arrived)
+              local c = tonumber(created) or 0
+              return c < t or (c == t and (tonumber(arrived) or 0) <= cutoff)
+            end
+            local removed = 0
+            for _, raw in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+              local ok, m = pcall(cjson.decode, raw)
+              if not ok or type(m) ~= 'table' or before(m.CreateTime, m.At) then
+                redis.call('LREM', KEYS[2], 1, raw)
+                if ok and type(m) == 'table' and type(m.Key) == 'string' then
+                  redis.call('DEL', ARGV[4] .. 'progress:' .. m.Key, ARGV[4] .. 'reply:' .. m.Key)
+                end
+                removed = removed + 1
+              end
+            end
+            if redis.call('LLEN', KEYS[2]) == 0 then redis.call('SREM', KEYS[1], ARGV[1]) end
+            for _, raw in ipairs(redis.call('LRANGE', KEYS[6], 0, -1)) do
+              local ok, e = pcall(cjson.decode, raw)
+              if not ok or type(e) ~= 'table' or (tonumber(e.at) or 0) <= cutoff then
+                redis.call('LREM', KEYS[6], 1, raw)
+                if ok and type(e) == 'table' and type(e.k) == 'string' then
+                  redis.call('DEL', ARGV[4] .. 'reply:' .. e.k)
+                end
+                removed = removed + 1
+              end
+            end
+            redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[7])
+            for _, id in ipairs(redis.call('SMEMBERS', KEYS[10])) do
+              local raw = redis.call('HGET', KEYS[9], id)
+              local ok, letter = pcall(cjson.decode, raw or '')
+              if ok and type(letter) == 'table' and not letter.forgotten then
+                if type(letter.message) == 'table' then
+                  letter.message.Content = nil; letter.message.Recognition = nil; letter.message.Encrypt = nil
+                end
+                letter.unsent = nil
+                letter.forgotten = true
+                redis.call('HSET', KEYS[9], id, cjson.encode(letter))
+              end
+            end
+            return removed
             """, Long.class);
 
     private final StringRedisTemplate redis;
-    private final ObjectMapper json;
     private final String prefix;
+    private final String markerTtl;
 
-    public Followers(StringRedisTemplate redis, ObjectMapper json, ChatProperties properties) {
+    public Followers(StringRedisTemplate redis, ChatProperties properties) {
         this.redis = redis;
-        this.json = json;
         this.prefix = properties.redis().keyPrefix();
+        this.markerTtl = Long.toString(properties.callback().dedupTtl().toMillis());
     }
 
     /**
-     * Reading the inbox and deleting it are two steps, which is safe because the inbox can only shrink in between:
-     * WeChat sends nothing more from a follower who unfollowed, and a turn that finishes meanwhile removes its
-     * message with its progress record. A turn still in flight loses its lease with the rest, so it sends and
-     * writes nothing more, never re-creating the inbox.
+     * Forgets what the follower left before the unsubscribe event created at createTime (WeChat's seconds) that
+     * reached the service at arrivedAt (epoch ms). Idempotent: WeChat re-delivering the event, or a retry after a
+     * failure, removes nothing more.
      */
-    public void forget(String openid) {
+    public void forget(String openid, String createTime, long arrivedAt) {
         if (openid == null || openid.isBlank()) {
             return;
         }
-        List<String> keys = new ArrayList<>();
-        keys.add(prefix + "inboxes");
-        FAMILIES.forEach(family -> keys.add(prefix + family + openid));
-        List<String> inbox = redis.opsForList().range(prefix + "inbox:" + openid, 0, -1);
-        for (String entry : inbox == null ? List.<String>of() : inbox) {
-            try {
-                String key = json.readValue(entry, InboundMessage.class).key();
-                keys.add(prefix + "progress:" + key);
-                keys.add(prefix + "reply:" + key);
-            } catch (JsonProcessingException unreadable) {
-                // no key to derive, so no progress record to find; the entry goes with the inbox
-                LOG.warn("Unreadable inbox entry of {} deleted without its progress record", Openids.masked(openid));
-            }
-        }
-        // answers owed to them, and what their messages' callbacks were given: no text of theirs stays behind
-        List<String> owed = redis.opsForList().range(prefix + "outbox:" + openid, 0, -1);
-        for (String entry : owed == null ? List.<String>of() : owed) {
-            try {
-                keys.add(prefix + "reply:" + json.readTree(entry).path("k").asText());
-            } catch (JsonProcessingException unreadable) {
-                // the entry goes with the outbox
-            }
-        }
-        redis.execute(FORGET, keys, openid);
+        redis.execute(FORGET, List.of(prefix + "inboxes", prefix + "inbox:" + openid,
+                        prefix + "owner:" + openid, prefix + "memory:" + openid, prefix + "pending:" + openid,
+                        prefix + "outbox:" + openid, prefix + "rate:" + openid, prefix + "left:" + openid,
+                        prefix + "dead", prefix + "dead:of:" + openid),
+                openid, createTime == null ? "0" : createTime.strip(), Long.toString(arrivedAt), prefix, markerTtl);
     }
 }

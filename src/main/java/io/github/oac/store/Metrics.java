@@ -46,7 +46,8 @@ public class Metrics {
      */
     public void delivered(Outbox.Handout handout) {
         if (handout != null && !Outbox.Handout.PUSH.equals(handout.path())
-                && !Outbox.Handout.HOLD.equals(handout.path()) && !Outbox.Handout.REPEAT.equals(handout.path())) {
+                && !Outbox.Handout.HOLD.equals(handout.path()) && !Outbox.Handout.REPEAT.equals(handout.path())
+                && !Outbox.Handout.LATE.equals(handout.path())) {
             delivered(handout.path(), handout.receivedAt());
         }
     }

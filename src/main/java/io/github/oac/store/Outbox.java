@@ -29,7 +29,11 @@ import io.github.oac.config.ChatProperties;
 public class Outbox {
 
     /** What a callback answers: the reply text, or how it answers without one. */
-    public record Handout(String path, String text, long holdMillis, long receivedAt) {
+    public record Handout(String path, String text, long holdMillis, long receivedAt, String entry) {
+
+        public Handout(String path, String text, long holdMillis, long receivedAt) {
+            this(path, text, holdMillis, receivedAt, null);
+        }
 
         public static final String PASSIVE = "passive";
         public static final String PICKUP = "pickup";
@@ -38,6 +42,8 @@ public class Outbox {
         public static final String HOLD = "hold";
         /** The reply a delivery of the same message already got, once more (WeChat did not get it): not counted. */
         public static final String REPEAT = "repeat";
+        /** An answer taken too late for this delivery to carry it, and given back: not a delivery. */
+        public static final String LATE = "late";
     }
 
     /** What became of a turn's offer: in the outbox, to be pushed instead, or the turn lost its lease. */
@@ -55,7 +61,7 @@ public class Outbox {
               return now_ms() - tonumber(s[1]) > tonumber(window)
             end
             -- the entry leaves the outbox: its reply is given to the slot's message, its rest kept for continue;
-            -- returns the reply and when the answered question's callback arrived
+            -- returns the reply, when the answered question's callback arrived, and the entry as it was (to put back)
             local function give(outbox, raw, entry, slot, slot_ttl, pending, pending_ttl, suffix, max_bytes)
               redis.call('LREM', outbox, 1, raw)
               if entry.rest and entry.rest ~= '' then
@@ -66,7 +72,7 @@ public class Outbox {
               local reply = entry.reply
               if suffix ~= '' and #reply + #suffix <= tonumber(max_bytes) then reply = reply .. suffix end
               redis.call('HSET', slot, 'given', reply); redis.call('PEXPIRE', slot, slot_ttl)
-              return reply, tostring(entry.at or 0)
+              return reply, tostring(entry.at or 0), raw
             end
             -- the oldest owed answer whose own callbacks are over, given to this message; '' when none
             local function pickup(outbox, slot_prefix, window, slot, slot_ttl, pending, pending_ttl, suffix, max_bytes)
@@ -76,9 +82,9 @@ public class Outbox {
                   return give(outbox, raw, entry, slot, slot_ttl, pending, pending_ttl, suffix, max_bytes)
                 end
               end
-              return '', '0'
+              return '', '0', ''
             end
-            -- what this message's callbacks answer, if decided: {path, text, arrival of the answered callback};
+            -- what this message's callbacks answer, if decided: {path, text, arrival of the answered callback, entry};
             -- may_take '0': too late for this delivery to carry it (WeChat gave up on it), so it stays owed
             local function take(slot, outbox, key, slot_ttl, pending, pending_ttl, may_take)
               local s = redis.call('HMGET', slot, 'given', 'state')
@@ -86,8 +92,8 @@ public class Outbox {
               for _, raw in ipairs(may_take == '0' and {} or redis.call('LRANGE', outbox, 0, -1)) do
                 local entry = cjson.decode(raw)
                 if entry.k == key then
-                  local reply, at = give(outbox, raw, entry, slot, slot_ttl, pending, pending_ttl, '', 0)
-                  return {'passive', reply, at}
+                  local reply, at, given = give(outbox, raw, entry, slot, slot_ttl, pending, pending_ttl, '', 0)
+                  return {'passive', reply, at, given}
                 end
               end
               if s[2] == 'push' then return {'push'} end
@@ -131,6 +137,20 @@ public class Outbox {
             return 'offered'
             """, String.class);
 
+    // KEYS: the reply slot of the message the answer was given to, outbox, pending. ARGV: the entry as taken, the reply
+    // given, the outbox's time to live (ms). An answer handed to a callback too late to reach WeChat goes back to the
+    // front of the outbox, owed again, unless that hand-out was undone already.
+    private static final RedisScript<Long> GIVE_BACK = RedisScript.of("""
+            if redis.call('HGET', KEYS[1], 'given') ~= ARGV[2] then return 0 end
+            redis.call('HDEL', KEYS[1], 'given')
+            redis.call('LPUSH', KEYS[2], ARGV[1]); redis.call('PEXPIRE', KEYS[2], ARGV[3])
+            local entry = cjson.decode(ARGV[1])
+            if entry.rest and entry.rest ~= '' and redis.call('GET', KEYS[3]) == entry.rest then
+              redis.call('DEL', KEYS[3])
+            end
+            return 1
+            """, Long.class);
+
     private final StringRedisTemplate redis;
     private final ObjectMapper json;
     private final Keys keys;
@@ -168,6 +188,17 @@ public class Outbox {
     }
 
     /**
+     * Undoes a hand-out whose reply could not reach WeChat in time (the callback's deadline passed while Redis was
+     * slow): the answer is owed again, first in line for this message's next delivery or the follower's next
+     * message. msgKey: the message the reply was given to; entry: the outbox entry as it was taken.
+     */
+    public boolean giveBack(String openid, String msgKey, String entry, String reply) {
+        Long undone = redis.execute(GIVE_BACK, List.of(keys.reply(msgKey), keys.outbox(openid), keys.pending(openid)),
+                entry, reply, pendingTtl);
+        return undone != null && undone == 1;
+    }
+
+    /**
      * Offers a turn's answer to the callbacks of its message (or, once they are over, to the follower's next
      * message): reply is what one passive reply carries, rest what the continue command brings after it. fits:
      * hybrid offers only an answer that fits one reply whole. keptForPush: the rest this turn committed for the
@@ -200,7 +231,8 @@ public class Outbox {
             return null;
         }
         return new Handout(path, result.size() > 1 ? (String) result.get(1) : null, 0,
-                result.size() > 2 ? Long.parseLong((String) result.get(2)) : 0);
+                result.size() > 2 ? Long.parseLong((String) result.get(2)) : 0,
+                result.size() > 3 ? (String) result.get(3) : null);
     }
 
     static String millis(Duration duration) {

@@ -2,27 +2,32 @@ package io.github.oac.store;
 
 import java.io.IOException;
 
-/** Where Redis is: the configured REDIS_URL, or an embedded server this process owns. */
+/** Where Redis is: the configured server, or an embedded server this process owns. */
 public final class RedisEndpoint implements AutoCloseable {
 
-    private final String url;
+    private final RedisAddress address;
     private final EmbeddedRedis embedded;
 
-    private RedisEndpoint(String url, EmbeddedRedis embedded) {
-        this.url = url;
+    private RedisEndpoint(RedisAddress address, EmbeddedRedis embedded) {
+        this.address = address;
         this.embedded = embedded;
     }
 
-    static RedisEndpoint external(String url) {
-        return new RedisEndpoint(url, null);
+    static RedisEndpoint external(RedisAddress address) {
+        return new RedisEndpoint(address, null);
     }
 
     static RedisEndpoint embedded(EmbeddedRedis server) {
-        return new RedisEndpoint(server.url(), server);
+        return new RedisEndpoint(RedisAddress.parse(server.url()), server);
     }
 
+    public RedisAddress address() {
+        return address;
+    }
+
+    /** The server as a redis:// URL, credentials included: for clients, never for a log. */
     public String url() {
-        return url;
+        return address.url();
     }
 
     /** The embedded server, when this process runs one (tests stop and restart it to simulate an outage). */

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.camel.Exchange;
 import org.springframework.data.redis.core.StringRedisTemplate;
@@ -47,6 +49,30 @@ public class AccessTokens {
     private final Clock clock = Clock.systemUTC();
     /** This process's copy: the token and when it stops being used. */
     private volatile Cached memory;
+    /** Tokens WeChat refused lately, newest last (a few: a token lives two hours, and few are refused). */
+    private final BoundedSet refused = new BoundedSet(16);
+    /** One fetch of a new token at a time in this process (the route wechat-token). */
+    private final ReentrantLock fetching = new ReentrantLock();
+    private final Duration fetchWait;
+
+    /** Remembers the last few tokens added, in order; the oldest goes first. */
+    private static final class BoundedSet extends java.util.LinkedHashSet<String> {
+        private final int capacity;
+
+        BoundedSet(int capacity) {
+            this.capacity = capacity;
+        }
+
+        @Override
+        public boolean add(String token) {
+            remove(token);
+            boolean added = super.add(token);
+            if (size() > capacity) {
+                remove(iterator().next());
+            }
+            return added;
+        }
+    }
 
     private record Cached(String token, Instant until) {
     }
@@ -58,9 +84,14 @@ public class AccessTokens {
         this.wechatApi = wechatApi;
         this.wechat = properties.wechat();
         this.key = keys.token(wechat.appId());
+        // a fetch in flight takes at most its connect and answer timeouts
+        this.fetchWait = wechat.connectTimeout().plus(wechat.timeout()).plusSeconds(1);
     }
 
-    /** The cached token (memory, else Redis), or null when none is cached (the route then fetches one). */
+    /**
+     * The cached token (memory, else Redis), or null when none is cached (the route then fetches one). A token WeChat
+     * refused is never taken for one, however late a read of it comes back.
+     */
     public String cached() {
         Cached cached = memory;
         if (cached != null && clock.instant().isBefore(cached.until())) {
@@ -71,8 +102,44 @@ public class AccessTokens {
             return null;
         }
         String token = (String) shared.get(0);
-        memory = new Cached(token, clock.instant().plusMillis(Long.parseLong((String) shared.get(1))));
+        Cached read = new Cached(token, clock.instant().plusMillis(Long.parseLong((String) shared.get(1))));
+        synchronized (this) {
+            // forget() may have run while Redis answered: a refused token must not come back into memory
+            if (refused.contains(token)) {
+                return null;
+            }
+            memory = read;
+        }
         return token;
+    }
+
+    /**
+     * Whose turn it is to fetch a token: waits while another call of this process fetches one, then returns the
+     * token it got, or null when none is cached: this call fetches, and must call {@link #fetched()} when done. So
+     * however many sends find the token refused at once, one stable_token request per instance replaces it.
+     */
+    public String fetchTurn() throws InterruptedException, AccessTokenUnavailableException {
+        if (!fetching.tryLock(fetchWait.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AccessTokenUnavailableException("another fetch of the access token is still under way");
+        }
+        String token;
+        try {
+            token = cached();
+        } catch (RuntimeException redisFailed) {
+            fetching.unlock();
+            throw redisFailed;
+        }
+        if (token != null) {
+            fetching.unlock();
+        }
+        return token;
+    }
+
+    /** The fetch this call's {@link #fetchTurn()} gave it is over, with a token or without. */
+    public void fetched() {
+        if (fetching.isHeldByCurrentThread()) {
+            fetching.unlock();
+        }
     }
 
     /** Body of the stable_token request. Holds the AppSecret: never log it. */
@@ -98,16 +165,22 @@ public class AccessTokens {
             ttl = Duration.ofSeconds(30);
         }
         redis.opsForValue().set(key, token, ttl);
-        memory = new Cached(token, clock.instant().plus(ttl));
+        synchronized (this) {
+            refused.remove(token); // WeChat hands it out as the current one: whatever refused it was not the token
+            memory = new Cached(token, clock.instant().plus(ttl));
+        }
         return token;
     }
 
     /** WeChat refused this token (40001/40014/42001): drop it from the cache so the next call fetches again. */
     public void forget(String token) {
         if (token != null) {
-            Cached cached = memory;
-            if (cached != null && cached.token().equals(token)) {
-                memory = null;
+            synchronized (this) {
+                refused.add(token);
+                Cached cached = memory;
+                if (cached != null && cached.token().equals(token)) {
+                    memory = null;
+                }
             }
             redis.execute(DELETE_IF_SAME, List.of(key), token);
         }

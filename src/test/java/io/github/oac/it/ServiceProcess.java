@@ -18,21 +18,32 @@ final class ServiceProcess implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Process process;
+    private final String javaHome;
     private final int port;
+    private final int managementPort;
     private final File log;
 
-    private ServiceProcess(Process process, int port, File log) {
+    private ServiceProcess(Process process, String javaHome, int port, int managementPort, File log) {
         this.process = process;
+        this.javaHome = javaHome;
         this.port = port;
+        this.managementPort = managementPort;
         this.log = log;
     }
 
     static ServiceProcess start(String name, Map<String, String> env) throws Exception {
+        return start(name, env, System.getProperty("java.home"), "384m");
+    }
+
+    /** On the JDK in javaHome, with this much heap at most (-Xmx). */
+    static ServiceProcess start(String name, Map<String, String> env, String javaHome, String maxHeap)
+            throws Exception {
         int port = freePort();
+        int managementPort = freePort();
         File log = new File("target/it-logs/" + name + ".log");
         log.getParentFile().mkdirs();
-        ProcessBuilder builder = new ProcessBuilder(javaBin(), "-Xmx384m", "-XX:TieredStopAtLevel=1",
-                "-jar", "target/officialaccount-chatgpt.jar")
+        ProcessBuilder builder = new ProcessBuilder(javaHome + File.separator + "bin" + File.separator + "java",
+                "-Xmx" + maxHeap, "-XX:TieredStopAtLevel=1", "-jar", "target/officialaccount-chatgpt.jar")
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log));
         // a null value removes the variable (REDIS_URL from the developer's shell must not leak in)
@@ -44,14 +55,36 @@ final class ServiceProcess implements AutoCloseable {
             }
         });
         builder.environment().put("SERVER_PORT", Integer.toString(port));
-        builder.environment().put("MANAGEMENT_SERVER_PORT", Integer.toString(freePort()));
-        ServiceProcess service = new ServiceProcess(builder.start(), port, log);
-        service.awaitHealthy(Duration.ofSeconds(90));
+        builder.environment().put("MANAGEMENT_SERVER_PORT", Integer.toString(managementPort));
+        ServiceProcess service = new ServiceProcess(builder.start(), javaHome, port, managementPort, log);
+        try {
+            service.awaitHealthy(Duration.ofSeconds(90));
+        } catch (Exception | Error notHealthy) {
+            service.close(); // never left running
+            throw notHealthy;
+        }
         return service;
     }
 
     String url(String path) {
         return "http://127.0.0.1:" + port + path;
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** A URL on the management port (metrics), loopback only. */
+    String managementUrl(String path) {
+        return "http://127.0.0.1:" + managementPort + path;
+    }
+
+    /** A full garbage collection in the service (jcmd GC.run), so that heap figures show what is still held. */
+    void collectGarbage() throws IOException, InterruptedException {
+        Process jcmd = new ProcessBuilder(javaHome + File.separator + "bin" + File.separator + "jcmd",
+                Long.toString(process.pid()), "GC.run").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        jcmd.waitFor(30, TimeUnit.SECONDS);
     }
 
     /** What the service logged so far. */
@@ -102,10 +135,6 @@ final class ServiceProcess implements AutoCloseable {
             Thread.sleep(200); // polling with a deadline
         }
         throw new IllegalStateException("the service did not become healthy in " + timeout);
-    }
-
-    private static String javaBin() {
-        return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     }
 
     private static int freePort() throws IOException {

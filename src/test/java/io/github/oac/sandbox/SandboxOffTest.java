@@ -18,6 +18,9 @@ import io.github.oac.RouteTestSupport;
  */
 class SandboxOffTest extends RouteTestSupport {
 
+    @org.springframework.beans.factory.annotation.Autowired
+    org.springframework.context.ApplicationContext context;
+
     @Test
     void everySandboxPathAnswers404WhenWechatSettingsArePresent() {
         List<String> gets = List.of("/sandbox", "/sandbox/", "/sandbox/index.html", "/sandbox/sandbox.js",
@@ -37,6 +40,19 @@ class SandboxOffTest extends RouteTestSupport {
             assertThat(response.getStatusCode().value()).as(path).isEqualTo(404);
         }
         assertThat(sendsTo("o1")).isEmpty();
+    }
+
+    @Test
+    void noneOfTheSandboxIsLoadedWhenWechatSettingsArePresent() {
+        for (String route : List.of("sandbox-callback", "sandbox-conversation", "sandbox-info")) {
+            assertThat(camel.getRoute(route)).as(route).isNull();
+        }
+        assertThat(camel.getRoutes()).as("no route serves a path under /sandbox")
+                .noneMatch(route -> route.getEndpoint().getEndpointUri().contains("/sandbox"));
+        for (String bean : List.of("sandboxCallbacks", "wechatStandIn", "demoModel", "sandboxChats", "sandboxInfo",
+                "sandboxGate", "traceRecorder", "sandboxAnnouncement", "sandboxEvents")) {
+            assertThat(context.containsBean(bean)).as(bean).isFalse();
+        }
     }
 
     @Test

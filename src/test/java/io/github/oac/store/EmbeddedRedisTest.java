@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -52,7 +53,9 @@ class EmbeddedRedisTest {
         EmbeddedRedis leftBehind = EmbeddedRedis.start(dataDir, 0);
         set(leftBehind, "accepted", "question");
         ProcessHandle stale = ProcessHandle.of(pidInPidfile()).orElseThrow();
-        // as if the JVM that started it had been killed: its owner is gone
+        // as if the JVM that started it had been killed where no parent-death signal stops it: its owner and its
+        // lock are gone, its server is not
+        leftBehind.abandon();
         Files.writeString(dataDir.resolve(EmbeddedRedis.OWNERFILE), "0");
 
         try (EmbeddedRedis next = EmbeddedRedis.start(dataDir, 0)) {
@@ -106,6 +109,76 @@ class EmbeddedRedisTest {
 
             assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
             set(unrelated, "still", "there");
+        }
+    }
+
+    @Test
+    void anExistingDataDirAndALooseSecretAreMadePrivate() throws Exception {
+        Files.createDirectories(dataDir);
+        Files.setPosixFilePermissions(dataDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path secret = dataDir.resolve(EmbeddedRedis.SECRETFILE);
+        Files.writeString(secret, "ab".repeat(32));
+        Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+
+        try (EmbeddedRedis server = EmbeddedRedis.start(dataDir, 0)) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dataDir)))
+                    .isEqualTo("rwx------");
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(secret)))
+                    .isEqualTo("rw-------");
+            assertThat(server.url()).as("the kept password, still").contains("ab".repeat(32));
+        }
+    }
+
+    @Test
+    void twoStartsAtTheSameMomentOnOneDataDirCannotBothRun() throws Exception {
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+        java.util.concurrent.Callable<EmbeddedRedis> start = () -> {
+            together.await();
+            return EmbeddedRedis.start(dataDir, 0);
+        };
+        java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<EmbeddedRedis>> starts = two.invokeAll(List.of(start, start));
+            List<EmbeddedRedis> running = new java.util.ArrayList<>();
+            List<Throwable> refused = new java.util.ArrayList<>();
+            for (java.util.concurrent.Future<EmbeddedRedis> attempt : starts) {
+                try {
+                    running.add(attempt.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    refused.add(e.getCause());
+                }
+            }
+            try {
+                assertThat(running).as("exactly one runs").hasSize(1);
+                assertThat(refused).hasSize(1).first().isInstanceOf(IllegalStateException.class)
+                        .extracting(Throwable::getMessage).asString().contains("in use by the running service");
+            } finally {
+                for (EmbeddedRedis server : running) {
+                    server.close();
+                }
+            }
+        } finally {
+            two.shutdownNow();
+        }
+    }
+
+    @Test
+    void theMachinesRedisServerIsPreferredWhenItIsVersion7OrLater() throws Exception {
+        try (EmbeddedRedis server = EmbeddedRedis.start(dataDir, 0)) {
+            String command = ProcessHandle.of(pidInPidfile()).orElseThrow().info().command().orElse("");
+            String version;
+            try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis(server.url())) {
+                version = jedis.info("server").lines().filter(line -> line.startsWith("redis_version:"))
+                        .findFirst().orElse("").substring("redis_version:".length());
+            }
+            if (EmbeddedRedis.machineServer().isPresent()) {
+                assertThat(Path.of(command).toRealPath())
+                        .isEqualTo(EmbeddedRedis.machineServer().get().path().toRealPath());
+                assertThat(Integer.parseInt(version.split("\\.")[0])).isGreaterThanOrEqualTo(7);
+            } else {
+                assertThat(command).contains("redis-server-6.2");
+                assertThat(version).startsWith("6.2");
+            }
         }
     }
 
