@@ -16,8 +16,11 @@ RUN mvn -B -q package -DskipTests
 
 # Java 25: the web server and the answering side run on virtual threads (thousands of questions in flight)
 FROM eclipse-temurin:25-jre
+# redis-server: the embedded default (no REDIS_URL) runs the distribution's Redis 7 rather than the 6.2 binary bundled
+# in the jar; util-linux's setpriv (in the base image) makes it stop with the JVM
 RUN groupadd --system oac && useradd --system --gid oac --home-dir /app --shell /usr/sbin/nologin oac \
-    && apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+    && apt-get update && apt-get install -y --no-install-recommends curl redis-server \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /src/target/officialaccount-chatgpt.jar app.jar
 COPY routes routes

@@ -74,6 +74,8 @@ import io.github.oac.wechat.WechatSignature;
         // each context its own embedded server's data dir: a shared pidfile would make contexts stop each other's
         "chat.redis.data-dir=target/test-redis/${random.uuid}",
         "chat.redis.embedded-debug=true", // tests stall Redis on purpose (DEBUG SLEEP)
+        // these tests judge answers by their exact text; AiLabelTest tests the label, which is on by default
+        "chat.replies.ai-label=",
         // these tests are about the push path; HybridDeliveryTest, PassiveDeliveryTest and AutoDeliveryTest set theirs
         "chat.delivery.mode=push",
 })
@@ -217,19 +219,21 @@ public abstract class RouteTestSupport {
     protected record Delivery(boolean cut, int status, String body, long millis) {
     }
 
-    private static final java.net.http.HttpClient WECHAT = java.net.http.HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(2)).build();
 
     /**
      * Delivers a callback as WeChat does: a delivery without a response within 5 s is cut and sent again with the
      * very same query string, up to {@code attempts} deliveries in all; stops at the first response.
      */
     protected List<Delivery> deliverAsWechat(String xml, String query, int attempts) throws Exception {
+        // a client of its own, as WeChat opens connections of its own: a pooled connection the server closed after
+        // its keep-alive (5 s) could otherwise be picked just as it closes
+        java.net.http.HttpClient wechat = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(2)).build();
         List<Delivery> deliveries = new java.util.ArrayList<>();
         for (int i = 0; i < attempts; i++) {
             long start = System.nanoTime();
             try {
-                java.net.http.HttpResponse<String> response = WECHAT.send(java.net.http.HttpRequest.newBuilder(
+                java.net.http.HttpResponse<String> response = wechat.send(java.net.http.HttpRequest.newBuilder(
                                 java.net.URI.create(http.getRootUri() + "/wechat?" + query))
                         .timeout(Duration.ofSeconds(5)).header("Content-Type", "text/xml")
                         .POST(java.net.http.HttpRequest.BodyPublishers.ofString(xml)).build(),

@@ -42,7 +42,26 @@ public class AnswerDelivery {
     private final ChatProperties.Delivery limits;
     private final int passiveMaxBytes;
     private final String hint;
+    private final Label label;
     private final AtomicBoolean permissionReported = new AtomicBoolean();
+
+    /**
+     * The AI label (chat.replies.ai-label) as it goes on a batch of an answer the model wrote: after its last part
+     * (before the continue hint), or before its first part. Room for it is kept in every part, so the parts are the
+     * same whether a text is labelled or not, and a resumed turn cuts them where the first attempt did.
+     */
+    record Label(String text, boolean atStart) {
+
+        static final Label NONE = new Label("", false);
+
+        String around(String batch) {
+            return text.isEmpty() ? batch : atStart ? text + "\n\n" + batch : batch + "\n\n" + text;
+        }
+
+        int room() {
+            return text.isEmpty() ? 0 : ReplySplitter.bytes(text + "\n\n");
+        }
+    }
 
     public AnswerDelivery(Inbox inbox, Outbox outbox, Conversation conversation, DeadLetters deadLetters,
                           DeliveryMode mode, Metrics metrics, ChatProperties properties) {
@@ -55,11 +74,21 @@ public class AnswerDelivery {
         this.limits = properties.delivery();
         this.passiveMaxBytes = properties.replies().passiveMaxBytes();
         this.hint = properties.replies().continueHint();
+        String labelText = properties.replies().aiLabel() == null ? "" : properties.replies().aiLabel().strip();
+        this.label = new Label(labelText, "start".equalsIgnoreCase(properties.replies().aiLabelPosition().strip()));
+        if (labelText.isEmpty()) {
+            LOG.warn("chat.replies.ai-label is empty: answers the model wrote go out without a notice that they are "
+                    + "AI-generated, which China's rules for such content (GB 45438-2025) require");
+        }
+    }
+
+    private Delivery delivery(String text, boolean generated) {
+        return Delivery.of(text, limits, hint, generated ? label : Label.NONE, label.room());
     }
 
     /** An earlier attempt decided the text: the parts WeChat has not accepted yet. */
     public Delivery resume(Turn turn) {
-        Delivery delivery = Delivery.of(turn.answer(), limits, hint);
+        Delivery delivery = delivery(turn.answer(), turn.labelled());
         delivery.skip(turn.sent());
         return delivery;
     }
@@ -70,14 +99,14 @@ public class AnswerDelivery {
      * commits nothing and sends nothing.
      */
     public Delivery commit(Turn turn, Reply reply) throws JsonProcessingException {
-        Delivery delivery = Delivery.of(reply.text(), limits, hint);
+        Delivery delivery = delivery(reply.text(), reply.generated());
         String memory = reply.forget() ? ""
                 : reply.remembered() ? conversation.remembered(turn.memory(), reply.question(), reply.answer())
                 : null;
         // passive: the rest is kept for the continue command once the follower has the first part (Outbox)
         boolean handOut = DeliveryMode.PASSIVE.equals(mode.current());
-        if (!(handOut ? inbox.commitForHandOut(turn, reply.text(), memory)
-                : inbox.commit(turn, reply.text(), memory, delivery.rest()))) {
+        if (!(handOut ? inbox.commitForHandOut(turn, reply.text(), reply.generated(), memory)
+                : inbox.commit(turn, reply.text(), reply.generated(), memory, delivery.rest()))) {
             delivery.lose();
         }
         return delivery;
@@ -97,7 +126,7 @@ public class AnswerDelivery {
             offerPassive(turn, delivery, "");
             return;
         }
-        String text = delivery.unsent();
+        String text = delivery.label.around(delivery.unsent());
         handOver(delivery, outbox.offer(turn, current, text, "", ReplySplitter.bytes(text) <= passiveMaxBytes, ""));
     }
 
@@ -113,9 +142,9 @@ public class AnswerDelivery {
 
     private void offerPassive(Turn turn, Delivery delivery, String keptForPush) throws JsonProcessingException {
         String suffix = "\n\n" + hint;
-        ReplySplitter.Split split = ReplySplitter.split(delivery.unsent(), passiveMaxBytes, 1,
-                passiveMaxBytes - ReplySplitter.bytes(suffix));
-        String first = split.parts().isEmpty() ? "" : split.parts().get(0);
+        int max = passiveMaxBytes - label.room();
+        ReplySplitter.Split split = ReplySplitter.split(delivery.unsent(), max, 1, max - ReplySplitter.bytes(suffix));
+        String first = split.parts().isEmpty() ? "" : delivery.label.around(split.parts().get(0));
         String reply = split.rest().isEmpty() ? first : first + suffix;
         handOver(delivery, outbox.offer(turn, DeliveryMode.PASSIVE, reply, split.rest(), true, keptForPush));
     }
@@ -200,23 +229,27 @@ public class AnswerDelivery {
         private final List<String> parts;
         private final boolean hintOnLast;
         private final String hint;
+        private final Label label;
         private String rest;
         private int index;
         private boolean stopped;
         private boolean offered;
 
-        private Delivery(List<String> parts, boolean hintOnLast, String hint, String rest) {
+        private Delivery(List<String> parts, boolean hintOnLast, String hint, String rest, Label label) {
             this.parts = parts;
             this.hintOnLast = hintOnLast;
             this.hint = hint;
             this.rest = rest;
+            this.label = label;
         }
 
-        static Delivery of(String text, ChatProperties.Delivery limits, String hint) {
+        /** label: what this text carries (none for the service's own texts); room: what every part leaves for it. */
+        static Delivery of(String text, ChatProperties.Delivery limits, String hint, Label label, int room) {
             String hintSuffix = "\n\n" + hint;
-            ReplySplitter.Split split = ReplySplitter.split(text, limits.maxBytes(), limits.maxMessages(),
-                    limits.maxBytes() - ReplySplitter.bytes(hintSuffix));
-            return new Delivery(split.parts(), !split.rest().isEmpty(), hintSuffix, split.rest());
+            int max = limits.maxBytes() - room;
+            ReplySplitter.Split split = ReplySplitter.split(text, max, limits.maxMessages(),
+                    max - ReplySplitter.bytes(hintSuffix));
+            return new Delivery(split.parts(), !split.rest().isEmpty(), hintSuffix, split.rest(), label);
         }
 
         /** Another part to send: false once all went out, WeChat stopped the answer, or the lease was lost. */
@@ -224,9 +257,14 @@ public class AnswerDelivery {
             return !stopped && index < parts.size();
         }
 
+        /** The part, with the label when it ends the batch (or starts it), and the continue hint after the last. */
         String nextText() {
             String part = parts.get(index);
-            return hintOnLast && index == parts.size() - 1 ? part + hint : part;
+            int last = parts.size() - 1;
+            if (label.atStart() ? index == 0 : index == last) {
+                part = label.around(part);
+            }
+            return hintOnLast && index == last ? part + hint : part;
         }
 
         int index() {
@@ -286,6 +324,16 @@ public class AnswerDelivery {
 
         String rest() {
             return rest;
+        }
+
+        /** The AI label this text carries ("" for none). */
+        public String label() {
+            return label.text();
+        }
+
+        /** The text with its label where the follower sees it. */
+        public String labelled(String text) {
+            return label.around(text);
         }
 
         public List<String> parts() {

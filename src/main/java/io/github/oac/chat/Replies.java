@@ -35,12 +35,22 @@ public class Replies {
         return Reply.of(texts.apology());
     }
 
+    /** A question with a word on the moderation list: not asked, not remembered. */
+    public Reply blockedQuestion() {
+        return Reply.of(texts.blockedQuestion());
+    }
+
+    /** An answer with a word on the moderation list: not delivered, not remembered. */
+    public Reply blockedAnswer() {
+        return Reply.of(texts.blockedAnswer());
+    }
+
     public Reply resetDone() {
         return Reply.forgetting(texts.resetDone());
     }
 
     /** The continue command: the rest of the last long answer, or the words for nothing pending. */
     public Reply continued(Turn turn) {
-        return Reply.of(turn.pending() == null ? texts.nothingPending() : turn.pending());
+        return turn.pending() == null ? Reply.of(texts.nothingPending()) : Reply.generated(turn.pending());
     }
 }

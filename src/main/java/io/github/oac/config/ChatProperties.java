@@ -32,7 +32,20 @@ public record ChatProperties(
         DeadLetters deadLetters,
         Threads threads,
         Sandbox sandbox,
-        Routes routes) {
+        Routes routes,
+        Moderation moderation,
+        Audit audit) {
+
+    /** enabled: one audit line per answered message, on the logger "audit" (AuditLog). */
+    public record Audit(boolean enabled) {
+    }
+
+    /**
+     * wordsFile: the operator's word list (one word or phrase a line, UTF-8, # comments; empty: none), looked at for
+     * changes every reloadInterval.
+     */
+    public record Moderation(String wordsFile, Duration reloadInterval) {
+    }
 
     /** reload: development only, a saved route file in the CHAT_ROUTES folder replaces its routes (RouteReloadSetup). */
     public record Routes(boolean reload) {
@@ -164,7 +177,8 @@ public record ChatProperties(
     public record Replies(String apology, String welcome, String voiceUnrecognised, String unsupported,
                           String questionTruncated, String resetDone, String nothingPending, String continueHint,
                           String rateLimited, String busy, String inboxFull, String thinking, String queued,
-                          int passiveMaxBytes,
+                          int passiveMaxBytes, String aiLabel, String aiLabelPosition, String blockedQuestion,
+                          String blockedAnswer,
                           Map<String, String> click) {
 
         public Replies {

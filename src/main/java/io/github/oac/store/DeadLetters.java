@@ -163,7 +163,7 @@ public class DeadLetters {
                 json.writeValueAsString(letter),
                 Long.toString(now.toEpochMilli()));
         metrics.deadLetter(reason.contains("errcode") ? "wechat-refused" : reason.startsWith("older") ? "expired"
-                : "failed");
+                : reason.startsWith("moderated") ? "moderated" : "failed");
         LOG.warn("Message {} from {} is now a dead letter: {}", message.key(), Openids.masked(message.fromUserName()),
                 reason);
     }

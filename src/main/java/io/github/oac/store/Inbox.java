@@ -60,12 +60,12 @@ public class Inbox {
               local progress = ARGV[4] .. key
               local attempts = redis.call('HINCRBY', progress, 'attempts', 1)
               redis.call('PEXPIRE', progress, ARGV[5])
-              local state = redis.call('HMGET', progress, 'answer', 'sent', 'over')
+              local state = redis.call('HMGET', progress, 'answer', 'sent', 'over', 'label')
               if state[1] then redis.call('HSET', progress, 'by', ARGV[1]) end -- this turn adopts the decision
               local memory = redis.call('GET', KEYS[4])
               if memory then redis.call('PEXPIRE', KEYS[4], ARGV[6]) end
               return {'turn', head, state[1], state[2], tostring(attempts), memory, redis.call('GET', KEYS[5]),
-                      state[3] or ''}
+                      state[3] or '', state[4] or ''}
             end
             """;
     // Whether the turn (still) owns the lease. A lease that lapsed while Redis stalled and that nobody took since is
@@ -101,6 +101,8 @@ public class Inbox {
               redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
             end
             redis.call('HSET', KEYS[2], 'answer', ARGV[3], 'by', ARGV[1]); redis.call('PEXPIRE', KEYS[2], ARGV[4])
+            -- the model wrote the text: a resumed turn labels it as this one would
+            if ARGV[13] == '1' then redis.call('HSET', KEYS[2], 'label', '1') else redis.call('HDEL', KEYS[2], 'label') end
             if ARGV[5] == 'set' then redis.call('SET', KEYS[3], ARGV[6], 'PX', ARGV[7])
             elseif ARGV[5] == 'del' then redis.call('DEL', KEYS[3]) end
             if ARGV[11] == 'cas' then
@@ -212,24 +214,26 @@ public class Inbox {
      * Records what the turn decided: the text, the conversation (memory null: unchanged, empty: forgotten) and the
      * rest kept for the continue command (empty: none). False, and nothing written, when the lease was lost.
      */
-    public boolean commit(Turn turn, String text, String memory, String pending) {
-        return commit(turn, text, memory, pending, "set");
+    public boolean commit(Turn turn, String text, boolean generated, String memory, String pending) {
+        return commit(turn, text, generated, memory, pending, "set");
     }
 
     /**
      * The same for an answer handed out through callback replies: the rest the turn read is dropped (its hand-out
      * keeps the new rest), unless a hand-out replaced it meanwhile.
      */
-    public boolean commitForHandOut(Turn turn, String text, String memory) {
-        return commit(turn, text, memory, "", "cas");
+    public boolean commitForHandOut(Turn turn, String text, boolean generated, String memory) {
+        return commit(turn, text, generated, memory, "", "cas");
     }
 
-    private boolean commit(Turn turn, String text, String memory, String pending, String pendingMode) {
+    private boolean commit(Turn turn, String text, boolean generated, String memory, String pending,
+                           String pendingMode) {
         String memoryMode = memory == null ? "keep" : memory.isEmpty() ? "del" : "set";
         return owned(redis.execute(COMMIT, List.of(keys.owner(turn.openid()), keys.progress(turn.msgKey()),
                         keys.memory(turn.openid()), keys.pending(turn.openid()), keys.inbox(turn.openid())),
                 turn.token(), lease, text, progressTtl, memoryMode, memory == null ? "" : memory, memoryTtl, pending,
-                pendingTtl, turn.head(), pendingMode, turn.pending() == null ? "" : turn.pending()), turn);
+                pendingTtl, turn.head(), pendingMode, turn.pending() == null ? "" : turn.pending(),
+                generated ? "1" : ""), turn);
     }
 
     /** WeChat accepted this many parts of the turn's text. False (nothing written) when the lease was lost. */
@@ -353,7 +357,7 @@ public class Inbox {
         return new Turn(openid, token, head, json.treeToValue(entry, InboundMessage.class), (String) read.get(2),
                 sent == null ? 0 : Integer.parseInt(sent), Long.parseLong((String) read.get(4)),
                 (String) read.get(5), (String) read.get(6), read.size() > 7 && "1".equals(read.get(7)),
-                entry.path("At").asLong(0));
+                entry.path("At").asLong(0), read.size() > 8 && "1".equals(read.get(8)));
     }
 
     private boolean owned(Long result, Turn turn) {

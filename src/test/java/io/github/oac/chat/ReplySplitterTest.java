@@ -52,13 +52,16 @@ class ReplySplitterTest {
         }
     }
 
+    private static final AnswerDelivery.Label LABEL = new AnswerDelivery.Label("（本回复由AI生成）", false);
+
     @Test
-    void aLongAnswerFillsFiveMessagesAndTheLastCarriesTheHint() {
+    void aLongAnswerFillsFiveMessagesAndTheLastCarriesTheLabelAndTheHint() {
         ChatProperties.Delivery limits = limits();
         String paragraph = "这是一段用来测试分割的文字，包含标点。".repeat(20); // 1140 bytes
         String answer = String.join("\n\n", java.util.Collections.nCopies(12, paragraph));
 
-        AnswerDelivery.Delivery delivery = AnswerDelivery.Delivery.of(answer, limits, "回复「继续」查看剩余内容");
+        AnswerDelivery.Delivery delivery = AnswerDelivery.Delivery.of(answer, limits, "回复「继续」查看剩余内容", LABEL,
+                LABEL.room());
 
         assertThat(delivery.parts()).hasSize(5);
         assertThat(delivery.rest()).isNotEmpty();
@@ -68,18 +71,32 @@ class ReplySplitterTest {
             delivery.advance();
         }
         sent.forEach(part -> assertThat(bytes(part)).isLessThanOrEqualTo(2048));
-        assertThat(sent.get(4)).endsWith("\n\n回复「继续」查看剩余内容");
-        assertThat(sent.subList(0, 4)).noneMatch(part -> part.contains("继续"));
+        assertThat(sent.get(4)).endsWith("\n\n（本回复由AI生成）\n\n回复「继续」查看剩余内容");
+        assertThat(sent.subList(0, 4)).noneMatch(part -> part.contains("继续") || part.contains("AI生成"));
+    }
+
+    @Test
+    void partsAreCutTheSameWithOrWithoutTheLabelSoAResumedTurnSendsTheSame() {
+        String answer = "这是一段用来测试分割的文字，包含标点。".repeat(200);
+        AnswerDelivery.Delivery labelled = AnswerDelivery.Delivery.of(answer, limits(), "hint", LABEL, LABEL.room());
+        AnswerDelivery.Delivery plain = AnswerDelivery.Delivery.of(answer, limits(), "hint",
+                AnswerDelivery.Label.NONE, LABEL.room());
+
+        assertThat(labelled.parts()).isEqualTo(plain.parts());
+        AnswerDelivery.Delivery atStart = AnswerDelivery.Delivery.of(answer, limits(), "hint",
+                new AnswerDelivery.Label("（本回复由AI生成）", true), LABEL.room());
+        assertThat(atStart.nextText()).startsWith("（本回复由AI生成）\n\n").hasSizeLessThanOrEqualTo(2048);
+        assertThat(bytes(atStart.nextText())).isLessThanOrEqualTo(2048);
     }
 
     @Test
     void aShortAnswerIsOneMessageWithoutHint() {
         AnswerDelivery.Delivery delivery = AnswerDelivery.Delivery.of("短答案。",
-                limits(), "hint");
+                limits(), "hint", LABEL, LABEL.room());
 
         assertThat(delivery.parts()).containsExactly("短答案。");
         assertThat(delivery.rest()).isEmpty();
-        assertThat(delivery.nextText()).isEqualTo("短答案。");
+        assertThat(delivery.nextText()).isEqualTo("短答案。\n\n（本回复由AI生成）");
     }
 
     private static ChatProperties.Delivery limits() {

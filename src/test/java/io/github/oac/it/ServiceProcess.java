@@ -55,6 +55,8 @@ final class ServiceProcess implements AutoCloseable {
             }
         });
         builder.environment().put("SERVER_PORT", Integer.toString(port));
+        // the processes' answers are judged by their exact text; AiLabelTest tests the label
+        builder.environment().putIfAbsent("CHAT_REPLIES_AI_LABEL", "");
         builder.environment().put("MANAGEMENT_SERVER_PORT", Integer.toString(managementPort));
         ServiceProcess service = new ServiceProcess(builder.start(), javaHome, port, managementPort, log);
         try {

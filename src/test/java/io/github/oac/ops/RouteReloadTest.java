@@ -59,7 +59,7 @@ class RouteReloadTest extends RouteTestSupport {
             throws Exception {
         String openid = newOpenid();
         assertThat(passiveText(postCallback(eventMessage(openid, "subscribe", null)).getBody()))
-                .isEqualTo("欢迎关注！直接发文字给我，我会尽快回答你。");
+                .isEqualTo("欢迎关注！我是AI助手：直接发文字给我，我会尽快回答你（回答由人工智能生成）。");
 
         Path callbackRoutes = ROUTES.resolve("wechat-callback.camel.yaml");
         String original = Files.readString(callbackRoutes);

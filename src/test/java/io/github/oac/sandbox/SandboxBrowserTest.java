@@ -40,7 +40,7 @@ class SandboxBrowserTest extends SandboxTestSupport {
         type("What can you do? Please retry once.");
         List<WebElement> answers = waitForAccountBubbles(before + 2);
 
-        assertThat(answers.get(before).getText()).isEqualTo("欢迎关注！直接发文字给我，我会尽快回答你。");
+        assertThat(answers.get(before).getText()).isEqualTo("欢迎关注！我是AI助手：直接发文字给我，我会尽快回答你（回答由人工智能生成）。");
         assertThat(answers.get(before + 1).getText()).startsWith(DemoModel.LABEL).contains("What can you do?");
         assertThat(browser.find(By.id("model-badge")).getText()).startsWith("Demo model");
         List<String> trace = browser.until(d -> {
@@ -61,11 +61,15 @@ class SandboxBrowserTest extends SandboxTestSupport {
 
         type("Tell me something long");
         List<WebElement> parts = waitForAccountBubbles(before + 5);
-        assertThat(parts.get(before + 4).getText()).endsWith("回复「继续」查看剩余内容");
+        assertThat(parts.get(before + 4).getText()).endsWith("回复「继续」查看剩余内容")
+                .as("the first batch is labelled on its last part").contains("（本回复由AI生成）");
+        assertThat(parts.subList(before, before + 4)).noneMatch(part -> part.getText().contains("AI生成"));
         click(By.cssSelector("[data-action=continue]"));
 
-        browser.until(d -> accountBubbles().stream().anyMatch(b -> b.getText().contains("The end")));
+        WebElement end = browser.until(d -> accountBubbles().stream().filter(b -> b.getText().contains("The end"))
+                .findFirst().orElse(null));
         assertThat(accountBubbles().size()).isGreaterThan(before + 5);
+        assertThat(end.getText()).as("and so is the rest brought by 继续").endsWith("（本回复由AI生成）");
         browser.screenshot("sandbox-long-answer", null);
     }
 

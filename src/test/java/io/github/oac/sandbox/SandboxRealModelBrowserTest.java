@@ -80,7 +80,8 @@ class SandboxRealModelBrowserTest {
 
         String answer = browser.<String>until(d -> d.findElements(By.cssSelector(".bubble[data-from=account]"))
                 .stream().map(e -> e.getText()).filter(t -> t.contains("WireMock")).findFirst().orElse(null));
-        assertThat(answer).isEqualTo("Hello from WireMock");
+        assertThat(answer).as("shown as WeChat shows it: with the AI label").startsWith("Hello from WireMock")
+                .endsWith("（本回复由AI生成）");
         model.verify(postRequestedFor(urlPathEqualTo("/v1/chat/completions")));
     }
 }

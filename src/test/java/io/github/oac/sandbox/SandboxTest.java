@@ -78,7 +78,7 @@ class SandboxTest extends SandboxTestSupport {
         JsonNode unheard = json.readTree(sendAs(openid, Map.of("type", "voice", "recognition", "")).getBody());
         sendAs(openid, Map.of("type", "voice", "recognition", "语音识别的问题"));
 
-        assertThat(subscribed.path("passiveReply").asText()).isEqualTo("欢迎关注！直接发文字给我，我会尽快回答你。");
+        assertThat(subscribed.path("passiveReply").asText()).isEqualTo("欢迎关注！我是AI助手：直接发文字给我，我会尽快回答你（回答由人工智能生成）。");
         assertThat(clicked.path("passiveReply").asText()).isEqualTo(SandboxSetup.HELP);
         assertThat(unheard.path("passiveReply").asText()).contains("没能听清");
         List<String> texts = Awaitility.await().atMost(Duration.ofSeconds(15))
