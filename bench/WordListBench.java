@@ -81,6 +81,7 @@ public class WordListBench {
     private static io.github.oac.config.ChatProperties properties(String wordsFile) {
         return new io.github.oac.config.ChatProperties(null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null,
-                new io.github.oac.config.ChatProperties.Moderation(wordsFile, java.time.Duration.ofSeconds(2)), null);
+                new io.github.oac.config.ChatProperties.Moderation(wordsFile, java.time.Duration.ofSeconds(2), null),
+                null);
     }
 }

@@ -42,9 +42,17 @@ public record ChatProperties(
 
     /**
      * wordsFile: the operator's word list (one word or phrase a line, UTF-8, # comments; empty: none), looked at for
-     * changes every reloadInterval.
+     * changes every reloadInterval. api: an OpenAI-compatible moderation service (baseUrl empty: none).
      */
-    public record Moderation(String wordsFile, Duration reloadInterval) {
+    public record Moderation(String wordsFile, Duration reloadInterval, Api api) {
+
+        /**
+         * check: questions, answers or both. timeout (ms), retries and retryDelay (ms) per check. onFailureQuestion,
+         * onFailureAnswer: when the service cannot answer, closed blocks and open lets through.
+         */
+        public record Api(String baseUrl, String apiKey, String model, String check, int timeout, int retries,
+                          int retryDelay, String onFailureQuestion, String onFailureAnswer) {
+        }
     }
 
     /** reload: development only, a saved route file in the CHAT_ROUTES folder replaces its routes (RouteReloadSetup). */
