@@ -1,8 +1,5 @@
 package io.github.oac;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
-import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
-import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,7 +37,7 @@ class AiLabelTest extends RouteTestSupport {
 
     @Test
     void anAnswerInTheCallbacksReplyEndsWithTheLabel() {
-        stubAnswer("quick", "a quick answer");
+        stubAnswer("quick", "a quick answer", 0);
         String openid = newOpenid();
 
         ResponseEntity<String> reply = postCallback(textMessage(openid, newMsgId(), "quick"));
@@ -53,7 +50,7 @@ class AiLabelTest extends RouteTestSupport {
     @Test
     void aLongAnswerCarriesTheLabelOnTheLastPartOfEachBatchAndSoDoesTheRestBroughtByContinue() {
         String paragraph = "这是一段用来测试分割的文字，包含标点。".repeat(20); // 1,140 bytes
-        stubAnswer("long", String.join("\n\n", Collections.nCopies(8, paragraph)) + "\n\nThe end.");
+        stubAnswer("long", String.join("\n\n", Collections.nCopies(8, paragraph)) + "\n\nThe end.", 0);
         String openid = newOpenid();
 
         postCallback(textMessage(openid, newMsgId(), "long"));
@@ -93,11 +90,5 @@ class AiLabelTest extends RouteTestSupport {
             seen.add(passiveText(asked.getBody()));
         }
         assertThat(seen).containsExactly(apology);
-    }
-
-    private static void stubAnswer(String question, String answer) {
-        stubs.stubFor(post(urlPathEqualTo(COMPLETIONS))
-                .withRequestBody(matchingJsonPath("$.messages[-1].content", equalTo(question)))
-                .willReturn(okJson(completion(answer))));
     }
 }

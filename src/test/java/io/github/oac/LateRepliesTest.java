@@ -1,10 +1,5 @@
 package io.github.oac;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
-import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
-import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
@@ -70,11 +65,5 @@ class LateRepliesTest extends RouteTestSupport {
         try (Jedis jedis = new Jedis(URI.create(redisEndpoint.url()), (seconds + 5) * 1000)) {
             jedis.sendCommand(() -> "DEBUG".getBytes(StandardCharsets.US_ASCII), "SLEEP", Integer.toString(seconds));
         }
-    }
-
-    private static void stubAnswer(String question, String answer, int delayMillis) {
-        stubs.stubFor(post(urlPathEqualTo(COMPLETIONS))
-                .withRequestBody(matchingJsonPath("$.messages[-1].content", equalTo(question)))
-                .willReturn(okJson(completion(answer)).withFixedDelay(delayMillis)));
     }
 }

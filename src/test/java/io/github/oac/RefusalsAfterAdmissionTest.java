@@ -1,10 +1,5 @@
 package io.github.oac;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
-import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
-import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -81,11 +76,5 @@ class RefusalsAfterAdmissionTest extends RouteTestSupport {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static void stubAnswer(String question, String answer, int delayMillis) {
-        stubs.stubFor(post(urlPathEqualTo(COMPLETIONS))
-                .withRequestBody(matchingJsonPath("$.messages[-1].content", equalTo(question)))
-                .willReturn(okJson(completion(answer)).withFixedDelay(delayMillis)));
     }
 }

@@ -275,6 +275,13 @@ public abstract class RouteTestSupport {
                 .willReturn(okJson("{\"access_token\":\"" + accessToken + "\",\"expires_in\":7200}")));
     }
 
+    /** The model answers this question (the request's last message) with this answer, after delayMillis. */
+    protected static void stubAnswer(String question, String answer, int delayMillis) {
+        stubs.stubFor(post(urlPathEqualTo(COMPLETIONS))
+                .withRequestBody(matchingJsonPath("$.messages[-1].content", equalTo(question)))
+                .willReturn(okJson(completion(answer)).withFixedDelay(delayMillis)));
+    }
+
     protected static void stubModelAnswer(String answer) {
         stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).willReturn(okJson(completion(answer))));
     }
