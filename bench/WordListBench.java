@@ -2,12 +2,14 @@
 // to match against them. Not a test: numbers for the closing note and the README. Run after `mvn -q -B package
 // -DskipTests` from the project root:
 //
-//   java -cp target/classes:$(ls ~/.m2/repository/org/ahocorasick/ahocorasick/0.6.3/ahocorasick-0.6.3.jar) \
+//   java -cp target/classes:$(ls ~/.m2/repository/org/ahocorasick/ahocorasick/0.6.3/ahocorasick-0.6.3.jar \
+//        ~/.m2/repository/com/ibm/icu/icu4j/79.1/icu4j-79.1.jar | paste -sd:) \
 //        bench/WordListBench.java [WORDS] [MESSAGES]
 //
 // The words are random 4-8 character strings of common CJK characters and Latin letters; the messages are
 // 200-character texts that mostly match nothing (the common case), every tenth with a listed word inside, spelled
-// with full-width letters, spaces or zero-width characters.
+// with full-width letters, spaces or zero-width characters, half of them in traditional characters. The first run's
+// load includes building the traditional-to-simplified table (once per process).
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -68,10 +70,17 @@ public class WordListBench {
         return text.toString();
     }
 
-    /** The word as a follower might hide it: full-width Latin letters, spaces or zero-width characters between. */
+    private static final com.ibm.icu.text.Transliterator TRADITIONAL =
+            com.ibm.icu.text.Transliterator.getInstance("Simplified-Traditional");
+
+    /**
+     * The word as a follower might hide it: traditional characters, full-width Latin letters, spaces or zero-width
+     * characters between.
+     */
     private static String disguise(String word, Random random) {
         StringBuilder hidden = new StringBuilder();
-        for (char c : word.toCharArray()) {
+        String written = random.nextBoolean() ? TRADITIONAL.transliterate(word) : word;
+        for (char c : written.toCharArray()) {
             hidden.append(c >= 'a' && c <= 'z' && random.nextBoolean() ? (char) (c - 'a' + 'Ａ') : c);
             hidden.append(random.nextInt(3) == 0 ? (random.nextBoolean() ? " " : "\u200B") : "");
         }

@@ -22,7 +22,8 @@ import org.springframework.test.context.TestPropertySource;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * The operator's word list through the real routes: a question with a listed word, however it is spelled, is
+ * The operator's word list through the real routes: a question with a listed word, however it is spelled (also in
+ * traditional characters for a simplified entry and the other way round), is
  * refused without a model call; an answer with one is not delivered and leaves a dead letter; the list is loaded
  * again when the file changes.
  */
@@ -37,7 +38,7 @@ class ModerationTest extends RouteTestSupport {
     static {
         try {
             Files.createDirectories(WORDS.getParent());
-            Files.writeString(WORDS, "# the operator's list\n违禁词\nbadword\n\n", StandardCharsets.UTF_8);
+            Files.writeString(WORDS, "# the operator's list\n违禁词\nbadword\n發財秘訣\n\n", StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -51,11 +52,12 @@ class ModerationTest extends RouteTestSupport {
     MeterRegistry metrics;
 
     @Test
-    void aQuestionWithAListedWordHoweverSpelledIsRefusedWithoutAModelCall() {
+    void aQuestionWithAListedWordHoweverSpelledOrInWhicheverChineseScriptIsRefusedWithoutAModelCall() {
         stubModelAnswer("should never be asked");
         double blockedBefore = blocked("question");
         List<String> spellings = List.of("这是违禁词吗", "这是违 禁 词吗", "违\u200B禁\u200D词", "ＢＡＤＷＯＲＤ!",
-                "a B a D w O r D here", "bad\u3000word");
+                "a B a D w O r D here", "bad\u3000word",
+                "這是違禁詞嗎", "教我发财秘诀");
 
         for (String question : spellings) {
             String openid = newOpenid();
