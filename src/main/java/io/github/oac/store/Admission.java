@@ -5,7 +5,6 @@ import java.util.List;
 
 import org.apache.camel.Exchange;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -45,73 +44,27 @@ public class Admission {
         }
     }
 
-    // KEYS: replay, dedup, rate, inbox, inboxes, reply slot, outbox, pending, learned delivery mode.
-    // ARGV[20]: why a new question is refused before the inbox cap and rate limit are looked at ('' for none: busy,
-    // ignored), decided by the callback; replay, duplicate and re-delivery come first, and an owed answer still goes.
-    // The replay record holds a digest of the request's body: WeChat re-sending the same message may reuse the very
-    // same signed query string with the very same body; any other body under it is a replay, and locks the request.
-    private static final RedisScript<List> ADMIT = RedisScript.of(Outbox.SLOT_FUNCTIONS + """
-            local mode = ARGV[9]
-            if mode == 'auto' then
-              if redis.call('GET', KEYS[9]) == 'passive' then mode = 'passive' else mode = 'hybrid' end
-            end
-            local reused = not redis.call('SET', KEYS[1], ARGV[8], 'NX', 'EX', ARGV[1])
-            if reused and redis.call('GET', KEYS[1]) ~= ARGV[8] then
-              redis.call('SET', KEYS[1], 'locked', 'KEEPTTL')
-              return {'replay', mode}
-            end
-            local fresh = redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2])
-            if reused or not fresh then
-              -- a re-delivery: answered as the first delivery was, never admitted twice (even once dedup lapsed)
-              if redis.call('EXISTS', KEYS[6]) == 0 then return {'duplicate', mode} end
-              return {'retry', mode, '', tostring(redis.call('HINCRBY', KEYS[6], 'n', 1)), '0', '0'}
-            end
-            local question = ARGV[3] == '1'
-            local refused = nil
-            if question and ARGV[20] ~= '' then
-              -- a new question the callback refuses (no trigger prefix, or the answering side is saturated)
-              refused = ARGV[20]
-            elseif question then
-              local inboxMax = tonumber(ARGV[7])
-              if inboxMax > 0 and redis.call('LLEN', KEYS[4]) >= inboxMax then
-                refused = 'full'
-              else
-                local limit = tonumber(ARGV[4])
-                if limit > 0 then
-                  local n = redis.call('INCR', KEYS[3])
-                  if n == 1 then redis.call('EXPIRE', KEYS[3], 60) end
-                  if n > limit then refused = 'limited' end
-                end
-              end
-            end
-            local reply, at, given = '', '0', ''
-            if ARGV[10] == '1' then
-              -- an answer owed to the follower goes first, whatever else this message gets
-              local suffix = ''
-              if refused == 'full' then suffix = ARGV[18]
-              elseif refused == 'limited' then suffix = ARGV[19]
-              elseif refused == 'busy' then suffix = ARGV[21]
-              elseif refused == 'ignored' then suffix = ''
-              elseif question and ARGV[11] ~= '1' and mode == 'passive' then suffix = ARGV[15] end
-              reply, at, given = pickup(KEYS[7], ARGV[12], ARGV[13], KEYS[6], ARGV[17], KEYS[8], ARGV[14], suffix, ARGV[16])
-            end
-            if refused then
-              if reply ~= '' then return {'pickup', mode, reply, '1', '0', at, given} end
-              return {refused, mode}
-            end
-            -- a continue command that got an owed answer is answered by it
-            if question and not (reply ~= '' and ARGV[11] == '1') then
-              redis.call('RPUSH', KEYS[4], ARGV[5])
-              redis.call('SADD', KEYS[5], ARGV[6])
-              if reply ~= '' then return {'pickup', mode, reply, '1', '1', at, given} end
-              if mode ~= 'push' then
-                redis.call('HSET', KEYS[6], 'n', 1, 't', now_ms()); redis.call('PEXPIRE', KEYS[6], ARGV[17])
-              end
-              return {'accepted', mode}
-            end
-            if reply ~= '' then return {'pickup', mode, reply, '1', '0', at, given} end
-            return {'new', mode}
-            """, List.class);
+    /** admit.lua: the keys, then the arguments, in its header's order. Flags are "1" or "0". */
+    record Admit(String replay, String dedup, String rate, String inbox, String followers, String slot,
+                 String outbox, String pending, String learnedMode,
+                 String replayTtlSeconds, String dedupTtlSeconds, String question, String perMinute, String entry,
+                 String openid, String inboxMax, String bodyDigest, String mode, String mayCarryReply,
+                 String continueCommand, String slotPrefix, String retryWindow, String pendingTtl, String queuedHint,
+                 String passiveMaxBytes, String slotTtl, String fullHint, String limitedHint, String refusal,
+                 String busyHint) implements Script.Call {
+        public List<String> keys() {
+            return List.of(replay, dedup, rate, inbox, followers, slot, outbox, pending, learnedMode);
+        }
+
+        public List<String> args() {
+            return List.of(replayTtlSeconds, dedupTtlSeconds, question, perMinute, entry, openid, inboxMax,
+                    bodyDigest, mode, mayCarryReply, continueCommand, slotPrefix, retryWindow, pendingTtl, queuedHint,
+                    passiveMaxBytes, slotTtl, fullHint, limitedHint, refusal, busyHint);
+        }
+    }
+
+    @SuppressWarnings("rawtypes")
+    private static final Script<Admit, List> ADMIT = Script.of("admit", List.class);
 
     private final StringRedisTemplate redis;
     private final ObjectMapper json;
@@ -143,8 +96,8 @@ public class Admission {
         this.perMinute = properties.rateLimit().perMinute();
         this.inboxMax = properties.queue().inboxMax();
         this.mode = properties.delivery().mode().strip().toLowerCase(java.util.Locale.ROOT);
-        this.retryWindow = Outbox.millis(properties.delivery().retryWindow());
-        this.pendingTtl = Outbox.millis(properties.delivery().pendingTtl());
+        this.retryWindow = Script.millis(properties.delivery().retryWindow());
+        this.pendingTtl = Script.millis(properties.delivery().pendingTtl());
         this.queuedHint = "\n\n" + properties.replies().queued();
         this.fullHint = "\n\n" + properties.replies().inboxFull();
         this.limitedHint = "\n\n" + properties.replies().rateLimited();
@@ -166,16 +119,15 @@ public class Admission {
         boolean question = message.question() != null;
         // commands cost no model call, so they are never rate limited
         int limit = question && !commands.isCommand(message) ? perMinute : 0;
-        List<?> result = redis.execute(ADMIT,
-                List.of(replay, prefix + "dedup:" + message.key(), prefix + "rate:" + openid,
-                        keys.inbox(openid), keys.inboxes(), keys.reply(message.key()), keys.outbox(openid),
-                        keys.pending(openid), keys.deliveryMode()),
-                Long.toString(replayTtl.toSeconds()), Long.toString(dedupTtl.toSeconds()), question ? "1" : "0",
-                Integer.toString(limit), question ? entry(message, exchange) : "", openid,
-                Integer.toString(inboxMax), ReplayGuard.digest(exchange.getVariable("callbackXml", String.class)), mode, message.mayCarryReply() ? "1" : "0",
-                question && commands.isContinue(message) ? "1" : "0", prefix + "reply:", retryWindow, pendingTtl,
-                queuedHint, passiveMaxBytes, Long.toString(dedupTtl.toMillis()), fullHint, limitedHint,
-                refusal == null ? "" : refusal, busyHint);
+        List<?> result = ADMIT.run(redis, new Admit(replay, prefix + "dedup:" + message.key(),
+                prefix + "rate:" + openid, keys.inbox(openid), keys.inboxes(), keys.reply(message.key()),
+                keys.outbox(openid), keys.pending(openid), keys.deliveryMode(),
+                Long.toString(replayTtl.toSeconds()), Long.toString(dedupTtl.toSeconds()), Script.flag(question),
+                Integer.toString(limit), question ? entry(message, exchange) : "", openid, Integer.toString(inboxMax),
+                ReplayGuard.digest(exchange.getVariable("callbackXml", String.class)), mode,
+                Script.flag(message.mayCarryReply()), Script.flag(question && commands.isContinue(message)),
+                prefix + "reply:", retryWindow, pendingTtl, queuedHint, passiveMaxBytes,
+                Long.toString(dedupTtl.toMillis()), fullHint, limitedHint, refusal == null ? "" : refusal, busyHint));
         return new Admitted((String) result.get(0), (String) result.get(1),
                 result.size() > 2 && !"".equals(result.get(2)) ? (String) result.get(2) : null,
                 result.size() > 3 ? Integer.parseInt((String) result.get(3)) : 1,

@@ -17,7 +17,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.core.Cursor;
 import org.springframework.data.redis.core.ScanOptions;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -45,61 +44,58 @@ public class DeadLetters {
     /** Letters replayAll reads per step, so replaying thousands never holds them all in memory or Redis busy. */
     private static final int REPLAY_BATCH = 100;
 
-    // The letter and its index entries (by time, and the follower's own, which unfollowing reads) in one step, so an
-    // index never misses a letter or lists a missing one.
-    private static final RedisScript<Long> RECORD = RedisScript.of("""
-            redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]); redis.call('SADD', KEYS[3], ARGV[1])
-            return redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-            """, Long.class);
-    // Back into the inbox and out of the dead letters in one step, so a replay is never lost or doubled.
-    private static final RedisScript<Long> REPLAY = RedisScript.of("""
-            redis.call('ZREM', KEYS[5], ARGV[1]); redis.call('SREM', KEYS[6], ARGV[1])
-            if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
-            redis.call('DEL', KEYS[4])
-            redis.call('RPUSH', KEYS[2], ARGV[2]); redis.call('SADD', KEYS[3], ARGV[3]); return 1
-            """, Long.class);
-    // The oldest letters that died before ARGV[1] (epoch ms), at most ARGV[2] of them; answers how many went.
-    private static final RedisScript<Long> PURGE = RedisScript.of("""
-            local purged = 0
-            for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1], 'LIMIT', 0, ARGV[2])) do
-              local ok, letter = pcall(cjson.decode, redis.call('HGET', KEYS[1], id) or '')
-              if ok and type(letter) == 'table' and type(letter.openid) == 'string' then
-                redis.call('SREM', ARGV[3] .. 'dead:of:' .. letter.openid, id)
-              end
-              purged = purged + redis.call('HDEL', KEYS[1], id); redis.call('ZREM', KEYS[2], id)
-            end
-            return purged
-            """, Long.class);
-    // Up to ARGV[3] letters after the position (score ARGV[1], id ARGV[2]) in the index's order (score, then id
-    // byte by byte), or from the start when ARGV[2] is empty: flat {id, score, letter or false, ...}. The position
-    // need not exist any more (replayed or purged meanwhile): ZCOUNT finds where it would be.
+    /** dead-letter.lua. */
+    record Record(String letters, String byTime, String followersLetters, String id, String letter, String deadAt)
+            implements Script.Call {
+        public List<String> keys() {
+            return List.of(letters, byTime, followersLetters);
+        }
+
+        public List<String> args() {
+            return List.of(id, letter, deadAt);
+        }
+    }
+
+    /** replay.lua. */
+    record Replay(String letters, String inbox, String followers, String progress, String byTime,
+                  String followersLetters, String id, String entry, String openid) implements Script.Call {
+        public List<String> keys() {
+            return List.of(letters, inbox, followers, progress, byTime, followersLetters);
+        }
+
+        public List<String> args() {
+            return List.of(id, entry, openid);
+        }
+    }
+
+    /** purge.lua. */
+    record Purge(String letters, String byTime, String cutoff, String batch, String prefix) implements Script.Call {
+        public List<String> keys() {
+            return List.of(letters, byTime);
+        }
+
+        public List<String> args() {
+            return List.of(cutoff, batch, prefix);
+        }
+    }
+
+    /** page.lua: afterId "" from the start. */
+    record PageCall(String letters, String byTime, String afterScore, String afterId, String want)
+            implements Script.Call {
+        public List<String> keys() {
+            return List.of(letters, byTime);
+        }
+
+        public List<String> args() {
+            return List.of(afterScore, afterId, want);
+        }
+    }
+
+    private static final Script<Record, Long> RECORD = Script.of("dead-letter", Long.class);
+    private static final Script<Replay, Long> REPLAY = Script.of("replay", Long.class);
+    private static final Script<Purge, Long> PURGE = Script.of("purge", Long.class);
     @SuppressWarnings("rawtypes")
-    private static final RedisScript<List> PAGE = RedisScript.of("""
-            local function after(a, b)
-              for i = 1, math.min(#a, #b) do
-                local x, y = a:byte(i), b:byte(i)
-                if x ~= y then return x > y end
-              end
-              return #a > #b
-            end
-            local want, score, id = tonumber(ARGV[3]), tonumber(ARGV[1]), ARGV[2]
-            local start = 0
-            if id ~= '' then start = redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. ARGV[1]) end
-            local page, found = {}, 0
-            while found < want do
-              local chunk = redis.call('ZRANGE', KEYS[2], start, start + want - 1, 'WITHSCORES')
-              if #chunk == 0 then break end
-              for i = 1, #chunk, 2 do
-                if found < want and (id == '' or tonumber(chunk[i + 1]) > score or after(chunk[i], id)) then
-                  found = found + 1
-                  table.insert(page, chunk[i]); table.insert(page, chunk[i + 1])
-                  table.insert(page, redis.call('HGET', KEYS[1], chunk[i]))
-                end
-              end
-              start = start + want
-            end
-            return page
-            """, List.class);
+    private static final Script<PageCall, List> PAGE = Script.of("page", List.class);
 
     private final StringRedisTemplate redis;
     private final ObjectMapper json;
@@ -159,9 +155,8 @@ public class DeadLetters {
         letter.put("deadAt", now.toString());
         letter.put("unsent", unsentText);
         letter.put("message", message);
-        redis.execute(RECORD, List.of(key, index, prefix + "dead:of:" + message.fromUserName()), message.key(),
-                json.writeValueAsString(letter),
-                Long.toString(now.toEpochMilli()));
+        RECORD.run(redis, new Record(key, index, prefix + "dead:of:" + message.fromUserName(), message.key(),
+                json.writeValueAsString(letter), Long.toString(now.toEpochMilli())));
         metrics.deadLetter(reason.contains("errcode") ? "wechat-refused" : reason.startsWith("older") ? "expired"
                 : reason.startsWith("moderated") ? "moderated" : "failed");
         LOG.warn("Message {} from {} is now a dead letter: {}", message.key(), Openids.masked(message.fromUserName()),
@@ -198,9 +193,9 @@ public class DeadLetters {
             return null; // the follower unfollowed: nothing of their question is left to answer
         }
         String openid = letter.path("openid").asText();
-        Long moved = redis.execute(REPLAY, List.of(key, prefix + "inbox:" + openid, prefix + "inboxes",
-                prefix + "progress:" + id, index, prefix + "dead:of:" + openid), id,
-                json.writeValueAsString(letter.path("message")), openid);
+        Long moved = REPLAY.run(redis, new Replay(key, prefix + "inbox:" + openid, prefix + "inboxes",
+                prefix + "progress:" + id, index, prefix + "dead:of:" + openid, id,
+                json.writeValueAsString(letter.path("message")), openid));
         return moved != null && moved == 1 ? openid : null;
     }
 
@@ -237,8 +232,8 @@ public class DeadLetters {
     public long purge() {
         indexUnindexed();
         long cutoff = clock.millis() - retention.toMillis();
-        Long purged = redis.execute(PURGE, List.of(key, index), Long.toString(cutoff), Integer.toString(purgeBatch),
-                prefix);
+        Long purged = PURGE.run(redis, new Purge(key, index, Long.toString(cutoff), Integer.toString(purgeBatch),
+                prefix));
         long count = purged == null ? 0 : purged;
         if (count > 0) {
             metrics.deadLettersPurged(count);
@@ -273,8 +268,9 @@ public class DeadLetters {
 
     @SuppressWarnings("unchecked")
     private List<Entry> entriesAfter(Position after, int want) {
-        List<Object> flat = redis.execute(PAGE, List.of(key, index), after == null ? "0" : Long.toString(after.score()),
-                after == null ? "" : after.id(), Integer.toString(want));
+        List<Object> flat = PAGE.run(redis, new PageCall(key, index,
+                after == null ? "0" : Long.toString(after.score()), after == null ? "" : after.id(),
+                Integer.toString(want)));
         List<Entry> entries = new ArrayList<>();
         for (int i = 0; flat != null && i + 2 < flat.size(); i += 3) {
             Object letter = flat.get(i + 2);

@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -39,120 +38,120 @@ public class Inbox {
 
     private static final Logger LOG = LoggerFactory.getLogger(Inbox.class);
 
-    // The head's turn: attempts counted, progress, memory (touched: idle timeout) and pending read in the same step.
-    // An empty inbox ends the lease and leaves the active set in that step, so a message appended meanwhile always
-    // finds the lease free. The progress key comes from the message itself (MsgId, else FromUserName:CreateTime).
-    private static final String READ_HEAD = """
-            local function read_head()
-              local head = redis.call('LINDEX', KEYS[2], 0)
-              if not head then
-                redis.call('DEL', KEYS[1]); redis.call('SREM', KEYS[3], ARGV[3]); return {'idle'}
-              end
-              local m = cjson.decode(head)
-              local key
-              if type(m.Key) == 'string' then
-                key = m.Key -- written by the admission from InboundMessage.key(): the same key everywhere
-              elseif type(m.MsgId) == 'string' and string.find(m.MsgId, '%S') then
-                key = string.match(m.MsgId, '^%s*(.-)%s*$')
-              else
-                key = tostring(m.FromUserName) .. ':' .. tostring(m.CreateTime)
-              end
-              local progress = ARGV[4] .. key
-              local attempts = redis.call('HINCRBY', progress, 'attempts', 1)
-              redis.call('PEXPIRE', progress, ARGV[5])
-              local state = redis.call('HMGET', progress, 'answer', 'sent', 'over', 'label')
-              if state[1] then redis.call('HSET', progress, 'by', ARGV[1]) end -- this turn adopts the decision
-              local memory = redis.call('GET', KEYS[4])
-              if memory then redis.call('PEXPIRE', KEYS[4], ARGV[6]) end
-              return {'turn', head, state[1], state[2], tostring(attempts), memory, redis.call('GET', KEYS[5]),
-                      state[3] or '', state[4] or ''}
-            end
-            """;
-    // Whether the turn (still) owns the lease. A lease that lapsed while Redis stalled and that nobody took since is
-    // taken back, but only while this turn's decision (progress 'by') still stands: a successor that decided, or
-    // finished the message (its progress gone), wins.
-    static final String OWN = """
-            local function own(owner, progress, token, lease)
-              local holder = redis.call('GET', owner)
-              if holder == token then redis.call('PEXPIRE', owner, lease); return true end
-              if holder or redis.call('HGET', progress, 'by') ~= token then return false end
-              redis.call('SET', owner, token, 'PX', lease); return true
-            end
-            """;
-    private static final RedisScript<List> CLAIM = RedisScript.of(READ_HEAD + """
-            if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {'taken'} end
-            return read_head()
-            """, List.class);
-    // The finished head leaves (only if it still is the head) with its progress, then the next head is read.
-    private static final RedisScript<List> NEXT = RedisScript.of(READ_HEAD + OWN + """
-            if not own(KEYS[1], ARGV[8], ARGV[1], ARGV[2]) then return {'lost'} end
-            if redis.call('LINDEX', KEYS[2], 0) == ARGV[7] then redis.call('LPOP', KEYS[2]) end
-            redis.call('DEL', ARGV[8])
-            return read_head()
-            """, List.class);
-    // What the turn decided, in one step: the text (so a resumed turn sends the same), the conversation, the rest
-    // kept for the continue command. A lapsed lease nobody took is taken back only while the message is still the
-    // head and nobody decided its text meanwhile.
-    private static final RedisScript<Long> COMMIT = RedisScript.of("""
-            local holder = redis.call('GET', KEYS[1])
-            if holder ~= ARGV[1] then
-              if holder or redis.call('LINDEX', KEYS[5], 0) ~= ARGV[10]
-                 or redis.call('HEXISTS', KEYS[2], 'answer') == 1 then return 0 end
-              redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-            end
-            redis.call('HSET', KEYS[2], 'answer', ARGV[3], 'by', ARGV[1]); redis.call('PEXPIRE', KEYS[2], ARGV[4])
-            -- the model wrote the text: a resumed turn labels it as this one would
-            if ARGV[13] == '1' then redis.call('HSET', KEYS[2], 'label', '1') else redis.call('HDEL', KEYS[2], 'label') end
-            if ARGV[5] == 'set' then redis.call('SET', KEYS[3], ARGV[6], 'PX', ARGV[7])
-            elseif ARGV[5] == 'del' then redis.call('DEL', KEYS[3]) end
-            if ARGV[11] == 'cas' then
-              -- only the rest this turn read goes (a hand-out may have kept a newer one meanwhile)
-              if (redis.call('GET', KEYS[4]) or '') == ARGV[12] then redis.call('DEL', KEYS[4]) end
-            elseif ARGV[8] == '' then redis.call('DEL', KEYS[4]) else redis.call('SET', KEYS[4], ARGV[8], 'PX', ARGV[9]) end
-            redis.call('PEXPIRE', KEYS[1], ARGV[2])
-            return 1
-            """, Long.class);
-    private static final RedisScript<Long> SENT = RedisScript.of(OWN + """
-            if not own(KEYS[1], KEYS[2], ARGV[1], ARGV[2]) then return 0 end
-            redis.call('HSET', KEYS[2], 'sent', ARGV[3]); redis.call('PEXPIRE', KEYS[2], ARGV[4])
-            return 1
-            """, Long.class);
-    // ARGV[5] '1': the message's delivery ended here (a dead letter follows): a resumed turn sends nothing more.
-    private static final RedisScript<Long> KEEP_PENDING = RedisScript.of(OWN + """
-            if not own(KEYS[1], KEYS[3], ARGV[1], ARGV[4]) then return 0 end
-            if ARGV[2] == '' then redis.call('DEL', KEYS[2]) else redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) end
-            if ARGV[5] == '1' then redis.call('HSET', KEYS[3], 'over', '1') end
-            return 1
-            """, Long.class);
-    // The turn waited rather than failed: its start does not count, and the lease goes.
-    private static final RedisScript<Long> PAUSE = RedisScript.of("""
-            if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-            redis.call('HINCRBY', KEYS[2], 'attempts', -1); redis.call('DEL', KEYS[1]); return 1
-            """, Long.class);
-    // Followers with unanswered messages whom nobody is answering: their owner crashed, stopped, or was never woken.
-    private static final RedisScript<List> ORPHANS = RedisScript.of("""
-            local orphans = {}
-            for _, openid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-              if redis.call('EXISTS', ARGV[1] .. 'owner:' .. openid) == 0 then
-                if redis.call('LLEN', ARGV[1] .. 'inbox:' .. openid) > 0 then
-                  table.insert(orphans, openid)
-                else
-                  redis.call('SREM', KEYS[1], openid)
-                end
-              end
-            end
-            return orphans
-            """, List.class);
-    private static final RedisScript<Long> RELEASE_IF_OWNER = RedisScript.of(
-            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", Long.class);
-    // Every lease of this instance in one step (KEYS: owners, ARGV: lease, then the tokens in the same order).
-    private static final RedisScript<Long> RENEW_IF_OWNER = RedisScript.of("""
-            local renewed = 0
-            for i, owner in ipairs(KEYS) do
-              if redis.call('GET', owner) == ARGV[i + 1] then redis.call('PEXPIRE', owner, ARGV[1]); renewed = renewed + 1 end
-            end
-            return renewed
-            """, Long.class);
+    /** claim.lua and next.lua's first keys and arguments: the follower's turn. */
+    record Claim(String lease, String inbox, String followers, String memory, String pending, String token,
+                 String leaseTtl, String openid, String progressPrefix, String progressTtl, String memoryTtl)
+            implements Script.Call {
+        public List<String> keys() {
+            return List.of(lease, inbox, followers, memory, pending);
+        }
+
+        public List<String> args() {
+            return List.of(token, leaseTtl, openid, progressPrefix, progressTtl, memoryTtl);
+        }
+    }
+
+    /** next.lua: the claim's keys and arguments, then the finished head and its progress. */
+    record Next(Claim turn, String finishedHead, String finishedProgress) implements Script.Call {
+        public List<String> keys() {
+            return turn.keys();
+        }
+
+        public List<String> args() {
+            List<String> args = new java.util.ArrayList<>(turn.args());
+            args.add(finishedHead);
+            args.add(finishedProgress);
+            return args;
+        }
+    }
+
+    /** commit.lua. memoryMode: set, del or keep; pendingMode: cas (drop only pendingRead) or set. */
+    record Commit(String lease, String progress, String memory, String pending, String inbox, String token,
+                  String leaseTtl, String text, String progressTtl, String memoryMode, String newMemory,
+                  String memoryTtl, String rest, String pendingTtl, String head, String pendingMode,
+                  String pendingRead, String generated) implements Script.Call {
+        public List<String> keys() {
+            return List.of(lease, progress, memory, pending, inbox);
+        }
+
+        public List<String> args() {
+            return List.of(token, leaseTtl, text, progressTtl, memoryMode, newMemory, memoryTtl, rest, pendingTtl,
+                    head, pendingMode, pendingRead, generated);
+        }
+    }
+
+    /** sent.lua. */
+    record Sent(String lease, String progress, String token, String leaseTtl, String parts, String progressTtl)
+            implements Script.Call {
+        public List<String> keys() {
+            return List.of(lease, progress);
+        }
+
+        public List<String> args() {
+            return List.of(token, leaseTtl, parts, progressTtl);
+        }
+    }
+
+    /** keep-pending.lua; over "1": the message's delivery ends here. */
+    record KeepPending(String lease, String pending, String progress, String token, String rest, String pendingTtl,
+                       String leaseTtl, String over) implements Script.Call {
+        public List<String> keys() {
+            return List.of(lease, pending, progress);
+        }
+
+        public List<String> args() {
+            return List.of(token, rest, pendingTtl, leaseTtl, over);
+        }
+    }
+
+    /** pause.lua. */
+    record Pause(String lease, String progress, String token) implements Script.Call {
+        public List<String> keys() {
+            return List.of(lease, progress);
+        }
+
+        public List<String> args() {
+            return List.of(token);
+        }
+    }
+
+    /** orphans.lua. */
+    record Orphans(String followers, String prefix) implements Script.Call {
+        public List<String> keys() {
+            return List.of(followers);
+        }
+
+        public List<String> args() {
+            return List.of(prefix);
+        }
+    }
+
+    /** renew.lua: leases[i] renewed while it holds tokens[i]. */
+    record Renew(List<String> leases, String leaseTtl, List<String> tokens) implements Script.Call {
+        public List<String> keys() {
+            return leases;
+        }
+
+        public List<String> args() {
+            List<String> args = new java.util.ArrayList<>(tokens.size() + 1);
+            args.add(leaseTtl);
+            args.addAll(tokens);
+            return args;
+        }
+    }
+
+    @SuppressWarnings("rawtypes")
+    private static final Script<Claim, List> CLAIM = Script.of("claim", List.class);
+    @SuppressWarnings("rawtypes")
+    private static final Script<Next, List> NEXT = Script.of("next", List.class);
+    private static final Script<Commit, Long> COMMIT = Script.of("commit", Long.class);
+    private static final Script<Sent, Long> SENT = Script.of("sent", Long.class);
+    private static final Script<KeepPending, Long> KEEP_PENDING = Script.of("keep-pending", Long.class);
+    private static final Script<Pause, Long> PAUSE = Script.of("pause", Long.class);
+    @SuppressWarnings("rawtypes")
+    private static final Script<Orphans, List> ORPHANS = Script.of("orphans", List.class);
+    private static final Script<Script.DeleteIfSame, Long> DELETE_IF_SAME = Script.of("delete-if-same", Long.class);
+    private static final Script<Renew, Long> RENEW = Script.of("renew", Long.class);
     /** Leases renewed per step: thousands of turns in flight cost a few round trips per heartbeat, not thousands. */
     private static final int RENEW_BATCH = 500;
 
@@ -178,10 +177,10 @@ public class Inbox {
         this.json = json;
         this.keys = keys;
         this.leaseTtl = properties.queue().leaseTtl();
-        this.lease = millis(leaseTtl);
-        this.progressTtl = millis(properties.recovery().maxAge());
-        this.memoryTtl = millis(properties.memory().idleTimeout());
-        this.pendingTtl = millis(properties.delivery().pendingTtl());
+        this.lease = Script.millis(leaseTtl);
+        this.progressTtl = Script.millis(properties.recovery().maxAge());
+        this.memoryTtl = Script.millis(properties.memory().idleTimeout());
+        this.pendingTtl = Script.millis(properties.delivery().pendingTtl());
         long period = Math.max(100, leaseTtl.toMillis() / 3);
         heartbeat.scheduleWithFixedDelay(this::renewLeases, period, period, TimeUnit.MILLISECONDS);
     }
@@ -197,16 +196,14 @@ public class Inbox {
      */
     public Turn claim(String openid) throws JsonProcessingException {
         String token = UUID.randomUUID().toString();
-        List<?> read = redis.execute(CLAIM, turnKeys(openid), token, lease, openid, keys.progressPrefix(),
-                progressTtl, memoryTtl);
+        List<?> read = CLAIM.run(redis, claimCall(openid, token));
         return turn(openid, token, read);
     }
 
     /** The turn's message is done: it leaves the inbox, and the follower's next message (if any) is read. */
     public Turn next(Turn done) throws JsonProcessingException {
-        List<?> read = afterSending(() -> redis.execute(NEXT, turnKeys(done.openid()), done.token(), lease,
-                done.openid(), keys.progressPrefix(), progressTtl, memoryTtl, done.head(),
-                keys.progress(done.msgKey())));
+        List<?> read = afterSending(() -> NEXT.run(redis, new Next(claimCall(done.openid(), done.token()),
+                done.head(), keys.progress(done.msgKey()))));
         return turn(done.openid(), done.token(), read);
     }
 
@@ -229,17 +226,17 @@ public class Inbox {
     private boolean commit(Turn turn, String text, boolean generated, String memory, String pending,
                            String pendingMode) {
         String memoryMode = memory == null ? "keep" : memory.isEmpty() ? "del" : "set";
-        return owned(redis.execute(COMMIT, List.of(keys.owner(turn.openid()), keys.progress(turn.msgKey()),
-                        keys.memory(turn.openid()), keys.pending(turn.openid()), keys.inbox(turn.openid())),
-                turn.token(), lease, text, progressTtl, memoryMode, memory == null ? "" : memory, memoryTtl, pending,
-                pendingTtl, turn.head(), pendingMode, turn.pending() == null ? "" : turn.pending(),
-                generated ? "1" : ""), turn);
+        return owned(COMMIT.run(redis, new Commit(keys.owner(turn.openid()), keys.progress(turn.msgKey()),
+                keys.memory(turn.openid()), keys.pending(turn.openid()), keys.inbox(turn.openid()), turn.token(),
+                lease, text, progressTtl, memoryMode, memory == null ? "" : memory, memoryTtl, pending, pendingTtl,
+                turn.head(), pendingMode, turn.pending() == null ? "" : turn.pending(), Script.flag(generated))),
+                turn);
     }
 
     /** WeChat accepted this many parts of the turn's text. False (nothing written) when the lease was lost. */
     public boolean sent(Turn turn, int parts) {
-        return owned(afterSending(() -> redis.execute(SENT, List.of(keys.owner(turn.openid()),
-                keys.progress(turn.msgKey())), turn.token(), lease, Integer.toString(parts), progressTtl)), turn);
+        return owned(afterSending(() -> SENT.run(redis, new Sent(keys.owner(turn.openid()),
+                keys.progress(turn.msgKey()), turn.token(), lease, Integer.toString(parts), progressTtl))), turn);
     }
 
     /** Replaces the rest kept for the continue command (empty: none), after WeChat stopped the answer. */
@@ -256,14 +253,14 @@ public class Inbox {
     }
 
     private boolean keepPending(Turn turn, String pending, boolean over) {
-        return owned(redis.execute(KEEP_PENDING, List.of(keys.owner(turn.openid()), keys.pending(turn.openid()),
-                keys.progress(turn.msgKey())), turn.token(), pending, pendingTtl, lease, over ? "1" : "0"), turn);
+        return owned(KEEP_PENDING.run(redis, new KeepPending(keys.owner(turn.openid()), keys.pending(turn.openid()),
+                keys.progress(turn.msgKey()), turn.token(), pending, pendingTtl, lease, Script.flag(over))), turn);
     }
 
     /** The turn waits (the model is paused): its start does not count, the message stays, the lease goes. */
     public void pause(Turn turn) {
         if (turn != null && held.remove(turn.token()) != null) {
-            redis.execute(PAUSE, List.of(keys.owner(turn.openid()), keys.progress(turn.msgKey())), turn.token());
+            PAUSE.run(redis, new Pause(keys.owner(turn.openid()), keys.progress(turn.msgKey()), turn.token()));
         }
     }
 
@@ -274,7 +271,7 @@ public class Inbox {
     public void abandon(Turn turn) {
         if (turn != null && held.remove(turn.token()) != null) {
             try {
-                redis.execute(RELEASE_IF_OWNER, List.of(keys.owner(turn.openid())), turn.token());
+                DELETE_IF_SAME.run(redis, new Script.DeleteIfSame(keys.owner(turn.openid()), turn.token()));
             } catch (RuntimeException redisDown) {
                 LOG.warn("Could not release the lease on {}'s messages; it expires by itself",
                         Openids.masked(turn.openid()));
@@ -285,7 +282,7 @@ public class Inbox {
     /** Followers whose inbox holds messages nobody is answering (their lease lapsed): to be woken again. */
     @SuppressWarnings("unchecked")
     public List<String> orphans() {
-        List<String> orphans = redis.execute(ORPHANS, List.of(keys.inboxes()), keys.prefix());
+        List<String> orphans = ORPHANS.run(redis, new Orphans(keys.inboxes(), keys.prefix()));
         return orphans == null ? List.of() : orphans;
     }
 
@@ -327,13 +324,9 @@ public class Inbox {
         for (int from = 0; from < leases.size(); from += RENEW_BATCH) {
             List<Map.Entry<String, String>> batch = leases.subList(from, Math.min(leases.size(), from + RENEW_BATCH));
             List<String> owners = batch.stream().map(entry -> keys.owner(entry.getValue())).toList();
-            Object[] args = new Object[batch.size() + 1];
-            args[0] = lease;
-            for (int i = 0; i < batch.size(); i++) {
-                args[i + 1] = batch.get(i).getKey();
-            }
+            List<String> tokens = batch.stream().map(Map.Entry::getKey).toList();
             try {
-                redis.execute(RENEW_IF_OWNER, owners, args);
+                RENEW.run(redis, new Renew(owners, lease, tokens));
             } catch (RuntimeException redisDown) {
                 LOG.warn("Could not renew the leases of {} turns: {}", batch.size(), redisDown.getMessage());
             }
@@ -371,12 +364,9 @@ public class Inbox {
         return false;
     }
 
-    private List<String> turnKeys(String openid) {
-        return List.of(keys.owner(openid), keys.inbox(openid), keys.inboxes(), keys.memory(openid),
-                keys.pending(openid));
+    private Claim claimCall(String openid, String token) {
+        return new Claim(keys.owner(openid), keys.inbox(openid), keys.inboxes(), keys.memory(openid),
+                keys.pending(openid), token, lease, openid, keys.progressPrefix(), progressTtl, memoryTtl);
     }
 
-    private static String millis(Duration duration) {
-        return Long.toString(duration.toMillis());
-    }
 }

@@ -10,7 +10,6 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.camel.Exchange;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -19,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.oac.config.ChatProperties;
 import io.github.oac.store.Keys;
+import io.github.oac.store.Script;
 
 /**
  * The access token, shared by every instance through Redis and kept in this process's memory too, so a send costs
@@ -30,16 +30,22 @@ import io.github.oac.store.Keys;
 public class AccessTokens {
 
     // Delete only if the cache still holds the token that failed: another caller may already have cached a fresh one.
-    private static final RedisScript<Long> DELETE_IF_SAME = RedisScript.of(
-            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end",
-            Long.class);
+    private static final Script<Script.DeleteIfSame, Long> DELETE_IF_SAME = Script.of("delete-if-same", Long.class);
 
     // The token with its remaining life in one round trip, so memory keeps it exactly as long as Redis does.
-    private static final RedisScript<List> GET_WITH_TTL = RedisScript.of("""
-            local token = redis.call('GET', KEYS[1])
-            if not token then return {} end
-            return {token, tostring(redis.call('PTTL', KEYS[1]))}
-            """, List.class);
+    /** token.lua. */
+    record ReadToken(String key) implements Script.Call {
+        public List<String> keys() {
+            return List.of(key);
+        }
+
+        public List<String> args() {
+            return List.of();
+        }
+    }
+
+    @SuppressWarnings("rawtypes")
+    private static final Script<ReadToken, List> GET_WITH_TTL = Script.of("token", List.class);
 
     private final StringRedisTemplate redis;
     private final ObjectMapper json;
@@ -97,7 +103,7 @@ public class AccessTokens {
         if (cached != null && clock.instant().isBefore(cached.until())) {
             return cached.token();
         }
-        List<?> shared = redis.execute(GET_WITH_TTL, List.of(key));
+        List<?> shared = GET_WITH_TTL.run(redis, new ReadToken(key));
         if (shared == null || shared.size() < 2) {
             return null;
         }
@@ -182,7 +188,7 @@ public class AccessTokens {
                     memory = null;
                 }
             }
-            redis.execute(DELETE_IF_SAME, List.of(key), token);
+            DELETE_IF_SAME.run(redis, new Script.DeleteIfSame(key, token));
         }
     }
 }
