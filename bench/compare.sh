@@ -20,7 +20,7 @@ fi
 mkdir -p bench/results
 targets=(--target "project=$JAVA -Xmx512m -jar target/officialaccount-chatgpt.jar"
          --target "peer=$JAVA -Xmx512m -jar $PEER")
-[ -n "${BEFORE:-}" ] && targets+=(--target "before=java -Xmx512m -jar $BEFORE")
+[ -n "${BEFORE:-}" ] && targets+=(--target "before=$JAVA -Xmx512m -jar $BEFORE")
 for delay in "${@:-0 200 2000}"; do
     for d in $delay; do
         # every target gets its own data dir (embedded Redis) and a free management port

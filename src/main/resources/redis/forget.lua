@@ -1,14 +1,14 @@
 -- forget (Followers.forget): what a follower left before their unsubscribe event, removed in one step: queued
 -- messages with their progress and reply slots, answers owed for them, the conversation, the rest of a long answer,
--- the rate count and the lease (a turn still in flight then fails its lease checks and writes nothing more), and
--- the text of their dead letters (marked forgotten: never replayed). "Before": created in an earlier second, or in
+-- the rate count and the lease (a turn still in flight then fails its lease checks and writes nothing more); their
+-- dead letters are stripped next, by forget-letters. "Before": created in an earlier second, or in
 -- the event's second and arrived no later than it first did. The marker keeps that first arrival, so WeChat
 -- re-delivering the event later (after a 503, say) does not take what the follower asked after following again.
 -- Running twice removes nothing more.
--- KEYS[1] followers with an inbox   KEYS[2] inbox   KEYS[3] lease   KEYS[4] memory   KEYS[5] pending   KEYS[6] outbox
--- KEYS[7] rate count   KEYS[8] the unsubscribe marker   KEYS[9] dead letters   KEYS[10] the follower's dead letters
--- ARGV[1] openid   ARGV[2] the event's CreateTime (s)   ARGV[3] when it arrived (epoch ms)   ARGV[4] the key prefix
--- (progress and reply slots are <prefix>progress:<key> and <prefix>reply:<key>)   ARGV[5] the marker's ttl (ms)
+-- KEYS[1] the set of followers with unanswered messages   KEYS[2] inbox   KEYS[3] lease   KEYS[4] memory
+-- KEYS[5] pending   KEYS[6] outbox   KEYS[7] rate count   KEYS[8] the unsubscribe marker
+-- ARGV[1] openid   ARGV[2] the event's CreateTime (s)   ARGV[3] when it arrived (epoch ms)   ARGV[4] the prefix of
+-- the follower's progress keys   ARGV[5] the prefix of their reply slots   ARGV[6] the marker's ttl (ms)
 -- Returns how many queued messages and owed answers went.
 local t = tonumber(ARGV[2]) or 0
 local cutoff = tonumber(ARGV[3])
@@ -17,7 +17,7 @@ if first then
   local ct, at = string.match(first, '^(%d+):(%d+)$')
   if tonumber(ct) == t then cutoff = math.min(cutoff, tonumber(at)) end
 end
-redis.call('SET', KEYS[8], string.format('%d:%d', t, cutoff), 'PX', ARGV[5])
+redis.call('SET', KEYS[8], string.format('%d:%d', t, cutoff), 'PX', ARGV[6])
 local function before(created, arrived)
   local c = tonumber(created) or 0
   return c < t or (c == t and (tonumber(arrived) or 0) <= cutoff)
@@ -28,7 +28,7 @@ for _, raw in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
   if not ok or type(m) ~= 'table' or before(m.CreateTime, m.At) then
     redis.call('LREM', KEYS[2], 1, raw)
     if ok and type(m) == 'table' and type(m.Key) == 'string' then
-      redis.call('DEL', ARGV[4] .. 'progress:' .. m.Key, ARGV[4] .. 'reply:' .. m.Key)
+      redis.call('DEL', ARGV[4] .. m.Key, ARGV[5] .. m.Key)
     end
     removed = removed + 1
   end
@@ -39,22 +39,10 @@ for _, raw in ipairs(redis.call('LRANGE', KEYS[6], 0, -1)) do
   if not ok or type(e) ~= 'table' or (tonumber(e.at) or 0) <= cutoff then
     redis.call('LREM', KEYS[6], 1, raw)
     if ok and type(e) == 'table' and type(e.k) == 'string' then
-      redis.call('DEL', ARGV[4] .. 'reply:' .. e.k)
+      redis.call('DEL', ARGV[5] .. e.k)
     end
     removed = removed + 1
   end
 end
 redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[7])
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[10])) do
-  local raw = redis.call('HGET', KEYS[9], id)
-  local ok, letter = pcall(cjson.decode, raw or '')
-  if ok and type(letter) == 'table' and not letter.forgotten then
-    if type(letter.message) == 'table' then
-      letter.message.Content = nil; letter.message.Recognition = nil; letter.message.Encrypt = nil
-    end
-    letter.unsent = nil
-    letter.forgotten = true
-    redis.call('HSET', KEYS[9], id, cjson.encode(letter))
-  end
-end
 return removed

@@ -37,7 +37,7 @@ class AiLabelPassiveTest extends RouteTestSupport {
         List<Delivery> deliveries = deliverAsWechat(textMessage(openid, newMsgId(), "slow"), signedQuery(), 3);
         assertThat(passiveText(deliveries.get(deliveries.size() - 1).body())).as("no label on the placeholder")
                 .isEqualTo(thinking);
-        await(() -> redis.hasKey("oac:outbox:" + openid), Boolean.TRUE::equals);
+        await(() -> redis.hasKey(keys.outbox(openid)), Boolean.TRUE::equals);
 
         ResponseEntity<String> next = postCallback(eventMessage(openid, "CLICK", "NOTHING"));
 

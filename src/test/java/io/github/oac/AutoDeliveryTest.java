@@ -29,15 +29,15 @@ class AutoDeliveryTest extends RouteTestSupport {
         String paragraph = LongText.THOUSAND_CHANG.substring(0, 500); // 1500 bytes: too long for one reply
         String second = paragraph.replace('长', '短');
         stubModelAnswer(paragraph + "\n\n" + second);
-        assertThat(redis.hasKey("oac:delivery")).as("hybrid to begin with").isFalse();
+        assertThat(redis.hasKey(keys.deliveryMode())).as("hybrid to begin with").isFalse();
 
         ResponseEntity<String> question = postCallback(textMessage(openid, newMsgId(), "a long question"));
 
         assertThat(question.getBody()).as("too long for one reply: to be pushed").isEqualTo("success");
-        await(() -> redis.opsForValue().get("oac:delivery"), "passive"::equals);
+        await(() -> redis.opsForValue().get(keys.deliveryMode()), "passive"::equals);
         awaitTurnsFinished(openid);
         assertThat(sendsTo(openid)).as("the refused push").hasSize(1);
-        assertThat(redis.hasKey("oac:dead")).as("not a dead letter").isFalse();
+        assertThat(redis.hasKey(keys.deadLetters())).as("not a dead letter").isFalse();
 
         // the follower's next message, of any kind, carries the answer; 继续 the rest, passively too
         String clickXml = eventMessage(openid, "CLICK", "NOTHING_CONFIGURED");

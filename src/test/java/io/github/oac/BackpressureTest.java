@@ -57,7 +57,7 @@ class BackpressureTest extends RouteTestSupport {
         }
         for (String openid : turnedAway) {
             assertThat(sendsTo(openid)).isEmpty();
-            assertThat(redis.hasKey("oac:inbox:" + openid)).as("nothing recorded as accepted").isFalse();
+            assertThat(redis.hasKey(keys.inbox(openid))).as("nothing recorded as accepted").isFalse();
         }
     }
 

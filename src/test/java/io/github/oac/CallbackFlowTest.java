@@ -181,8 +181,9 @@ class CallbackFlowTest extends RouteTestSupport {
         double acceptedBefore = callbacksCounted("accepted");
         double duplicateBefore = callbacksCounted("duplicate");
 
-        postCallback(textMessage(newOpenid(), msgId, "count me"));
-        postCallback(textMessage(newOpenid(), msgId, "count me"));
+        String openid = newOpenid();
+        postCallback(textMessage(openid, msgId, "count me"));
+        postCallback(textMessage(openid, msgId, "count me")); // WeChat delivering it again
 
         assertThat(callbacksCounted("accepted") - acceptedBefore).as("accepted").isEqualTo(1.0);
         assertThat(callbacksCounted("duplicate") - duplicateBefore).as("duplicate").isEqualTo(1.0);

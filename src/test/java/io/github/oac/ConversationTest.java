@@ -52,7 +52,7 @@ class ConversationTest extends RouteTestSupport {
         assertThat(messages.get(0).path("content").asText()).isEqualTo(SYSTEM_PROMPT);
         assertThat(messages.get(1).path("content").asText()).isEqualTo("我叫小明");
         assertThat(messages.get(2).path("content").asText()).isEqualTo("你好，小明！");
-        assertThat(redis.getExpire("oac:memory:" + openid)).as("idle timeout, 30 min").isBetween(1700L, 1800L);
+        assertThat(redis.getExpire(keys.memory(openid))).as("idle timeout, 30 min").isBetween(1700L, 1800L);
     }
 
     @Test
@@ -98,7 +98,7 @@ class ConversationTest extends RouteTestSupport {
             ask(openid, command, 2);
 
             assertThat(textsSentTo(openid).get(1)).isEqualTo(resetDone);
-            assertThat(redis.hasKey("oac:memory:" + openid)).isFalse();
+            assertThat(redis.hasKey(keys.memory(openid))).isFalse();
             assertThat(modelCallsAsking(command)).isEmpty();
         }
     }
@@ -127,7 +127,7 @@ class ConversationTest extends RouteTestSupport {
         List<String> first = textsSentTo(openid);
         first.forEach(part -> assertThat(part.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(2048));
         assertThat(first.get(4)).endsWith(continueHint);
-        await(() -> redis.hasKey("oac:pending:" + openid), Boolean.TRUE::equals);
+        await(() -> redis.hasKey(keys.pending(openid)), Boolean.TRUE::equals);
 
         ask(openid, "继续", 8);
 
@@ -135,7 +135,7 @@ class ConversationTest extends RouteTestSupport {
         assertThat(String.join("", all).replace(continueHint, "").replaceAll("\\s", ""))
                 .isEqualTo(answer.replaceAll("\\s", ""));
         assertThat(modelCallsAsking("继续")).isEmpty();
-        assertThat(redis.hasKey("oac:pending:" + openid)).isFalse();
+        assertThat(redis.hasKey(keys.pending(openid))).isFalse();
 
         ask(openid, "继续", 9);
         assertThat(textsSentTo(openid).get(8)).isEqualTo(nothingPending);
@@ -152,7 +152,7 @@ class ConversationTest extends RouteTestSupport {
 
         ask(openid, "quota", 2);
 
-        String pending = await(() -> redis.opsForValue().get("oac:pending:" + openid), java.util.Objects::nonNull);
+        String pending = await(() -> redis.opsForValue().get(keys.pending(openid)), java.util.Objects::nonNull);
         assertThat(sendsTo(openid)).as("no retry of 45047").hasSize(2);
         assertThat(pending).contains("第额").contains("三额");
     }
@@ -164,7 +164,7 @@ class ConversationTest extends RouteTestSupport {
         stubs.stubFor(post(urlPathEqualTo(SEND)).withRequestBody(matchingJsonPath("$.touser", equalTo(unfollowed)))
                 .willReturn(okJson("{\"errcode\":43004,\"errmsg\":\"require subscribe\"}")));
         ask(unfollowed, "gone?", 1);
-        assertThat(redis.hasKey("oac:pending:" + unfollowed)).isFalse();
+        assertThat(redis.hasKey(keys.pending(unfollowed))).isFalse();
 
         String first = newOpenid();
         String second = newOpenid();

@@ -23,8 +23,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 /** Dead letters are kept for chat.dead-letters.retention (7 days) and listed a page at a time. */
 class DeadLetterBoundsTest extends RouteTestSupport {
 
-    private static final String DEAD = "oac:dead";
-    private static final String DEAD_AT = "oac:dead:at";
 
     @Autowired
     MeterRegistry metrics;
@@ -42,13 +40,13 @@ class DeadLetterBoundsTest extends RouteTestSupport {
         storeLetter(openid, unindexed, now.minus(Duration.ofDays(8)), false);
         double purgedBefore = purgedCount();
 
-        await(() -> redis.opsForHash().hasKey(DEAD, old) || redis.opsForHash().hasKey(DEAD, unindexed),
+        await(() -> redis.opsForHash().hasKey(keys.deadLetters(), old) || redis.opsForHash().hasKey(keys.deadLetters(), unindexed),
                 Boolean.FALSE::equals);
 
-        assertThat(redis.opsForZSet().score(DEAD_AT, old)).isNull();
-        assertThat(redis.opsForZSet().score(DEAD_AT, unindexed)).isNull();
-        assertThat(redis.opsForHash().hasKey(DEAD, young)).as("within the retention").isTrue();
-        assertThat(redis.opsForZSet().score(DEAD_AT, young)).isNotNull();
+        assertThat(redis.opsForZSet().score(keys.deadLettersByTime(), old)).isNull();
+        assertThat(redis.opsForZSet().score(keys.deadLettersByTime(), unindexed)).isNull();
+        assertThat(redis.opsForHash().hasKey(keys.deadLetters(), young)).as("within the retention").isTrue();
+        assertThat(redis.opsForZSet().score(keys.deadLettersByTime(), young)).isNotNull();
         assertThat(purgedCount() - purgedBefore).isGreaterThanOrEqualTo(2);
     }
 
@@ -58,9 +56,9 @@ class DeadLetterBoundsTest extends RouteTestSupport {
         String openid = newOpenid();
         // ids in ascending order, so two letters that die in the same millisecond still list in this order
         List<String> ids = IntStream.range(0, 5).mapToObj(i -> newMsgId()).sorted().toList();
-        ids.forEach(id -> redis.opsForList().rightPush("oac:inbox:" + openid, oldMessage(openid, id)));
-        redis.opsForSet().add("oac:inboxes", openid);
-        await(() -> ids.stream().allMatch(id -> redis.opsForHash().hasKey(DEAD, id)), Boolean.TRUE::equals);
+        ids.forEach(id -> redis.opsForList().rightPush(keys.inbox(openid), oldMessage(openid, id)));
+        redis.opsForSet().add(keys.waiting(openid), openid);
+        await(() -> ids.stream().allMatch(id -> redis.opsForHash().hasKey(keys.deadLetters(), id)), Boolean.TRUE::equals);
         awaitTurnsFinished(openid);
 
         JsonNode first = page("?limit=2");
@@ -74,7 +72,7 @@ class DeadLetterBoundsTest extends RouteTestSupport {
         for (String id : List.of(ids.get(1), ids.get(0))) {
             assertThat(admin(HttpMethod.POST, "/admin/dead-letters/" + id + "/replay").getStatusCode().value())
                     .isEqualTo(200);
-            await(() -> redis.opsForHash().hasKey(DEAD, id), Boolean.TRUE::equals);
+            await(() -> redis.opsForHash().hasKey(keys.deadLetters(), id), Boolean.TRUE::equals);
         }
         awaitTurnsFinished(openid);
 
@@ -104,8 +102,8 @@ class DeadLetterBoundsTest extends RouteTestSupport {
         JsonNode page = page("?limit=1");
         List<String> seen = new ArrayList<>(idsOf(page, openid));
         // the cursor's own letter goes meanwhile: the next page still starts right after it
-        redis.opsForHash().delete(DEAD, ids.get(0));
-        redis.opsForZSet().remove(DEAD_AT, ids.get(0));
+        redis.opsForHash().delete(keys.deadLetters(), ids.get(0));
+        redis.opsForZSet().remove(keys.deadLettersByTime(), ids.get(0));
         while (!page.path("next").isNull()) {
             page = page("?limit=1&cursor=" + page.path("next").asText());
             seen.addAll(idsOf(page, openid));
@@ -146,7 +144,7 @@ class DeadLetterBoundsTest extends RouteTestSupport {
         assertThat(json.readTree(response.getBody()).path("followers").asInt()).isEqualTo(3);
         openids.forEach(this::awaitTurnsFinished);
         await(() -> ids.stream().allMatch(id -> {
-            Double score = redis.opsForZSet().score(DEAD_AT, id);
+            Double score = redis.opsForZSet().score(keys.deadLettersByTime(), id);
             return score != null && score >= replayedAt;
         }), Boolean.TRUE::equals);
         assertThat(metrics.counter("oac.dead.letters", "reason", "expired").count() - expiredBefore)
@@ -171,9 +169,9 @@ class DeadLetterBoundsTest extends RouteTestSupport {
             String letter = json.writeValueAsString(Map.of("id", msgId, "openid", openid, "reason",
                     "older than 48 h, past WeChat's window for customer-service messages", "deadAt", deadAt.toString(),
                     "message", json.readTree(oldMessage(openid, msgId))));
-            redis.opsForHash().put(DEAD, msgId, letter);
+            redis.opsForHash().put(keys.deadLetters(), msgId, letter);
             if (indexed) {
-                redis.opsForZSet().add(DEAD_AT, msgId, deadAt.toEpochMilli());
+                redis.opsForZSet().add(keys.deadLettersByTime(), msgId, deadAt.toEpochMilli());
             }
         } catch (Exception e) {
             throw new IllegalStateException(e);

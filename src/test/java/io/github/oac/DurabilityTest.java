@@ -58,18 +58,18 @@ class DurabilityTest extends RouteTestSupport {
         String message = "{\"ToUserName\":\"gh_test\",\"FromUserName\":\"" + openid + "\",\"CreateTime\":\""
                 + now() + "\",\"MsgType\":\"text\",\"MsgId\":\"" + msgId + "\",\"Content\":\"crashed question\"}";
         String part = "这是一个被分成三部分的回答。".repeat(40); // 1680 bytes: one part each
-        redis.opsForList().rightPush("oac:inbox:" + openid, message);
-        redis.opsForSet().add("oac:inboxes", openid);
-        redis.opsForHash().put("oac:progress:" + msgId, "answer", part + "\n\n" + part + "\n\n第三部分。" + part);
-        redis.opsForHash().put("oac:progress:" + msgId, "sent", "2");
-        redis.opsForHash().put("oac:progress:" + msgId, "attempts", "1");
+        redis.opsForList().rightPush(keys.inbox(openid), message);
+        redis.opsForSet().add(keys.waiting(openid), openid);
+        redis.opsForHash().put(keys.progress(openid, msgId), "answer", part + "\n\n" + part + "\n\n第三部分。" + part);
+        redis.opsForHash().put(keys.progress(openid, msgId), "sent", "2");
+        redis.opsForHash().put(keys.progress(openid, msgId), "attempts", "1");
 
         await(() -> sendsTo(openid), list -> !list.isEmpty());
-        await(() -> redis.hasKey("oac:inbox:" + openid), Boolean.FALSE::equals);
+        await(() -> redis.hasKey(keys.inbox(openid)), Boolean.FALSE::equals);
 
         assertThat(textsSentTo(openid)).containsExactly("第三部分。" + part);
         assertThat(modelCallsAsking("crashed question")).as("the decided answer is reused").isEmpty();
-        assertThat(redis.hasKey("oac:progress:" + msgId)).isFalse();
+        assertThat(redis.hasKey(keys.progress(openid, msgId))).isFalse();
     }
 
     @Test
@@ -106,14 +106,14 @@ class DurabilityTest extends RouteTestSupport {
         String openid = newOpenid();
         String msgId = newMsgId();
         String old = Long.toString(System.currentTimeMillis() / 1000 - 49 * 3600);
-        redis.opsForList().rightPush("oac:inbox:" + openid, "{\"FromUserName\":\"" + openid + "\",\"CreateTime\":\""
+        redis.opsForList().rightPush(keys.inbox(openid), "{\"FromUserName\":\"" + openid + "\",\"CreateTime\":\""
                 + old + "\",\"MsgType\":\"text\",\"MsgId\":\"" + msgId + "\",\"Content\":\"too late\"}");
-        redis.opsForSet().add("oac:inboxes", openid);
+        redis.opsForSet().add(keys.waiting(openid), openid);
 
         JsonNode letter = await(() -> deadLetter(msgId), java.util.Objects::nonNull);
 
         assertThat(letter.path("reason").asText()).startsWith("older than 48 h");
-        await(() -> redis.hasKey("oac:inbox:" + openid), Boolean.FALSE::equals);
+        await(() -> redis.hasKey(keys.inbox(openid)), Boolean.FALSE::equals);
         stubs.verify(0, postRequestedFor(urlPathEqualTo(SEND)).withRequestBody(matchingJsonPath("$.touser",
                 equalTo(openid))));
     }
@@ -141,7 +141,7 @@ class DurabilityTest extends RouteTestSupport {
     }
 
     private JsonNode deadLetter(String msgId) {
-        Object stored = redis.opsForHash().get("oac:dead", msgId);
+        Object stored = redis.opsForHash().get(keys.deadLetters(), msgId);
         try {
             return stored == null ? null : json.readTree(stored.toString());
         } catch (Exception e) {

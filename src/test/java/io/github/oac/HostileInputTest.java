@@ -193,6 +193,30 @@ class HostileInputTest extends RouteTestSupport {
     }
 
     @Test
+    void aReplayClaimingToBeEncryptedIsStillAReplayWhereNoKeyCheckedItsBody() {
+        String openid = newOpenid();
+        String forgedFor = newOpenid();
+        stubModelAnswer("once");
+        String timestamp = now();
+        String nonce = newNonce();
+        String query = "signature=" + WechatSignature.sign(TOKEN, timestamp, nonce) + "&timestamp=" + timestamp
+                + "&nonce=" + nonce;
+
+        postCallback(textMessage(openid, newMsgId(), "original"), query);
+        // no EncodingAESKey here: encrypt_type=aes signs nothing more, the plaintext fields are used as sent
+        ResponseEntity<String> replay = postCallback(textMessage(forgedFor, newMsgId(), "forged body"),
+                query + "&encrypt_type=aes&msg_signature=" + WechatSignature.sign(TOKEN, timestamp, nonce, "x"));
+
+        assertThat(replay.getStatusCode()).isEqualTo(HttpStatus.OK);
+        String sentinel = newOpenid();
+        postCallback(textMessage(sentinel, newMsgId(), "sentinel"));
+        await(() -> sendsTo(sentinel), list -> !list.isEmpty());
+        await(() -> sendsTo(openid), list -> !list.isEmpty());
+        assertThat(modelCallsAsking("forged body")).isEmpty();
+        assertThat(sendsTo(forgedFor)).isEmpty();
+    }
+
+    @Test
     void aSignedRequestIsGoodOnceHoweverItsSignatureIsSpelled() {
         String openid = newOpenid();
         stubModelAnswer("once");

@@ -28,14 +28,14 @@ class InboxCapTest extends RouteTestSupport {
     @Test
     void aQuestionBeyondTheInboxCapGetsThePoliteReplyAndIsNotQueued() throws Exception {
         String openid = newOpenid();
-        String inbox = "oac:inbox:" + openid;
+        String inbox = keys.inbox(openid);
         // a slow turn holds the follower's lease, so nothing drains while inbox-max - 1 earlier questions wait
-        redis.opsForValue().set("oac:owner:" + openid, "a-slow-turn", Duration.ofSeconds(30));
+        redis.opsForValue().set(keys.owner(openid), "a-slow-turn", Duration.ofSeconds(30));
         for (int i = 1; i < inboxMax; i++) {
             redis.opsForList().rightPush(inbox, "{\"FromUserName\":\"" + openid + "\",\"CreateTime\":\"" + now()
                     + "\",\"MsgType\":\"text\",\"MsgId\":\"" + newMsgId() + "\",\"Content\":\"waiting " + i + "\"}");
         }
-        redis.opsForSet().add("oac:inboxes", openid);
+        redis.opsForSet().add(keys.waiting(openid), openid);
         double fullBefore = metrics.counter("oac.callbacks", "outcome", "full").count();
 
         ResponseEntity<String> last = postCallback(textMessage(openid, newMsgId(), "the last one that fits"));
@@ -49,9 +49,9 @@ class InboxCapTest extends RouteTestSupport {
         assertThat(redis.opsForList().size(inbox)).as("not queued").isEqualTo(inboxMax);
         assertThat(new XmlMapper().readTree(beyond.getBody()).path("Content").asText()).isEqualTo(inboxFull);
         assertThat(redis.opsForList().range(inbox, 0, -1)).noneMatch(entry -> entry.contains(beyondId));
-        assertThat(redis.opsForValue().get("oac:rate:" + openid)).as("nor counted against the rate limit")
+        assertThat(redis.opsForValue().get(keys.rate(openid))).as("nor counted against the rate limit")
                 .isEqualTo("1");
         assertThat(metrics.counter("oac.callbacks", "outcome", "full").count()).isEqualTo(fullBefore + 1);
-        redis.delete("oac:owner:" + openid); // the slow turn ends: recovery drains the inbox before the next test
+        redis.delete(keys.owner(openid)); // the slow turn ends: recovery drains the inbox before the next test
     }
 }

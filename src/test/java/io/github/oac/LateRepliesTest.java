@@ -43,7 +43,7 @@ class LateRepliesTest extends RouteTestSupport {
         String openid = newOpenid();
         List<Delivery> first = deliverAsWechat(textMessage(openid, newMsgId(), "slow"), signedQuery(), 1);
         assertThat(passiveText(first.get(0).body())).as("its one delivery got the placeholder").isEqualTo(thinking);
-        await(() -> redis.hasKey("oac:outbox:" + openid), Boolean.TRUE::equals);
+        await(() -> redis.hasKey(keys.outbox(openid)), Boolean.TRUE::equals);
 
         // Redis stalls from just before the follower's next message until after WeChat's 5 s for it: its admission
         // picks the owed answer up only then

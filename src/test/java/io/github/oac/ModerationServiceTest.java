@@ -70,7 +70,7 @@ class ModerationServiceTest extends RouteTestSupport {
         awaitQuiet(Duration.ofSeconds(10));
 
         assertThat(textsSentTo(openid)).containsExactly(blockedAnswer);
-        assertThat(redis.opsForHash().get("oac:dead", msgId)).as("a dead letter says why").isNotNull();
+        assertThat(redis.opsForHash().get(keys.deadLetters(), msgId)).as("a dead letter says why").isNotNull();
     }
 
     @Test

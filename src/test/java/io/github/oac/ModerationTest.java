@@ -81,9 +81,9 @@ class ModerationTest extends RouteTestSupport {
         awaitQuiet(Duration.ofSeconds(10));
 
         assertThat(textsSentTo(openid)).containsExactly(blockedAnswer);
-        String memory = redis.opsForValue().get("oac:memory:" + openid);
+        String memory = redis.opsForValue().get(keys.memory(openid));
         assertThat(memory == null ? "" : memory).doesNotContain("BadWord");
-        Object letter = redis.opsForHash().get("oac:dead", msgId);
+        Object letter = redis.opsForHash().get(keys.deadLetters(), msgId);
         assertThat(letter).isNotNull();
         assertThat(json.readTree(letter.toString()).path("reason").asText()).startsWith("moderated");
     }

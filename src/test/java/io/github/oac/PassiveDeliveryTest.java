@@ -107,7 +107,7 @@ class PassiveDeliveryTest extends RouteTestSupport {
         assertThat(modelCallsAsking("think hard")).hasSize(1);
         assertThat(modelCallsAsking("and another thing")).hasSize(1);
         assertThat(sendsTo(openid)).as("nothing pushed").isEmpty();
-        assertThat(redis.hasKey("oac:outbox:" + openid)).as("nothing left owed").isFalse();
+        assertThat(redis.hasKey(keys.outbox(openid))).as("nothing left owed").isFalse();
         assertThat(deliveries("placeholder") - placeholdersBefore).isEqualTo(1);
         assertThat(deliveries("pickup") - pickupsBefore).isEqualTo(2);
     }

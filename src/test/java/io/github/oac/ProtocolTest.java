@@ -88,15 +88,15 @@ class ProtocolTest extends RouteTestSupport {
     @Test
     void unsubscribeDeletesTheFollowersState() {
         String openid = newOpenid();
-        List<String> keys = List.of("oac:memory:" + openid, "oac:pending:" + openid, "oac:rate:" + openid);
-        keys.forEach(key -> redis.opsForValue().set(key, "x"));
-        redis.opsForValue().set("oac:memory:someone-else", "kept");
+        List<String> theirs = List.of(keys.memory(openid), keys.pending(openid), keys.rate(openid));
+        theirs.forEach(key -> redis.opsForValue().set(key, "x"));
+        redis.opsForValue().set(keys.memory("someone-else"), "kept");
 
         ResponseEntity<String> response = postCallback(eventMessage(openid, "unsubscribe", null));
 
         assertThat(response.getBody()).isEqualTo("success");
-        assertThat(redis.countExistingKeys(keys)).isZero();
-        assertThat(redis.hasKey("oac:memory:someone-else")).isTrue();
+        assertThat(redis.countExistingKeys(theirs)).isZero();
+        assertThat(redis.hasKey(keys.memory("someone-else"))).isTrue();
     }
 
     @Test

@@ -60,14 +60,14 @@ class RefusalsAfterAdmissionTest extends RouteTestSupport {
         String openid = newOpenid();
         List<Delivery> deliveries = deliver(textMessage(openid, newMsgId(), "@bot slow"));
         assertThat(passiveText(deliveries.get(deliveries.size() - 1).body())).isEqualTo(thinking);
-        await(() -> redis.hasKey("oac:outbox:" + openid), Boolean.TRUE::equals);
+        await(() -> redis.hasKey(keys.outbox(openid)), Boolean.TRUE::equals);
 
         ResponseEntity<String> next = postCallback(textMessage(openid, newMsgId(), "hello there"));
 
         assertThat(passiveText(next.getBody())).as("the owed answer, though the text has no @bot")
                 .isEqualTo("owed answer");
         assertThat(modelCallsAsking("hello there")).as("and the text itself is not for the model").isEmpty();
-        assertThat(redis.hasKey("oac:outbox:" + openid)).as("nothing owed any more").isFalse();
+        assertThat(redis.hasKey(keys.outbox(openid))).as("nothing owed any more").isFalse();
     }
 
     private List<Delivery> deliver(String xml) {

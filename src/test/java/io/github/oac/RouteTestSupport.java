@@ -69,6 +69,8 @@ import io.github.oac.wechat.WechatSignature;
         "chat.openai.query.api-version=2024-10-21",
         "chat.admin.token=" + RouteTestSupport.ADMIN_TOKEN,
         "chat.recovery.interval=500",
+        // what a test puts into Redis behind the service's back is found as a crashed instance's work is
+        "chat.recovery.full-sweep=3s",
         "chat.breaker.minimum-calls=100000", // these tests fail the model on purpose; BreakerTest tests the breaker
         "chat.replies.click.LONG=" + RouteTestSupport.LONG_CLICK_REPLY,
         // each context its own embedded server's data dir: a shared pidfile would make contexts stop each other's
@@ -79,6 +81,7 @@ import io.github.oac.wechat.WechatSignature;
         // these tests are about the push path; HybridDeliveryTest, PassiveDeliveryTest and AutoDeliveryTest set theirs
         "chat.delivery.mode=push",
 })
+@org.junit.jupiter.api.extension.ExtendWith(OneSlotCheck.class)
 public abstract class RouteTestSupport {
 
     public static final String TOKEN = "pamtest";
@@ -118,6 +121,8 @@ public abstract class RouteTestSupport {
     protected CamelContext camel;
     @Autowired
     protected StringRedisTemplate redis;
+    @Autowired
+    protected io.github.oac.store.Keys keys;
     @Autowired
     protected ObjectMapper json;
     @Autowired
@@ -337,7 +342,7 @@ public abstract class RouteTestSupport {
 
     /** Waits until every accepted message of this follower has had its turn (their inbox is gone). */
     protected void awaitTurnsFinished(String openid) {
-        await(() -> redis.hasKey("oac:inbox:" + openid), Boolean.FALSE::equals);
+        await(() -> redis.hasKey(keys.inbox(openid)), Boolean.FALSE::equals);
     }
 
     /**
@@ -346,7 +351,7 @@ public abstract class RouteTestSupport {
      */
     protected void awaitQuiet(Duration atMost) {
         Awaitility.await().atMost(atMost).pollInterval(Duration.ofMillis(50))
-                .until(() -> redis.keys("oac:inbox:*").isEmpty() && camel.getInflightRepository().size() == 0);
+                .until(() -> redis.keys("oac:{*}:inbox").isEmpty() && camel.getInflightRepository().size() == 0);
     }
 
     /** Polls with a deadline: the SEDA side is asynchronous by design. */

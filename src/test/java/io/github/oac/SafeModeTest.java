@@ -36,6 +36,8 @@ class SafeModeTest extends RouteTestSupport {
 
     @Value("${chat.replies.welcome}")
     String welcome;
+    @org.springframework.beans.factory.annotation.Autowired
+    io.github.oac.store.RedisEndpoint redisEndpoint;
 
     @Test
     void safeModeTextIsDecryptedAnsweredAndAcknowledgedInPlain() throws Exception {
@@ -49,6 +51,30 @@ class SafeModeTest extends RouteTestSupport {
         List<LoggedRequest> sends = await(() -> sendsTo(openid), list -> !list.isEmpty());
         assertThat(bodyOf(sends.get(0)).path("text").path("content").asText()).isEqualTo("decrypted fine");
         assertThat(modelCallsAsking("秘密问题")).hasSize(1);
+    }
+
+    @Test
+    void aOnePartAnswerCostsAtMostFourRedisRoundTripsAsNoSignedRequestNeedsSpending() throws Exception {
+        stubModelAnswer("short answer");
+        String warmUp = newOpenid(); // the access token is fetched once, then kept
+        postCallback(textMessage(warmUp, newMsgId(), "warm up"));
+        awaitQuiet(java.time.Duration.ofSeconds(15));
+
+        String openid = newOpenid();
+        String msgId = newMsgId();
+        List<String> roundTrips;
+        try (RedisCommandLog log = RedisCommandLog.start(redisEndpoint.url())) {
+            postCallback(textMessage(openid, msgId, "how many round trips?"));
+            await(() -> sendsTo(openid), sends -> sends.size() == 1);
+            awaitQuiet(java.time.Duration.ofSeconds(15));
+            roundTrips = log.mentioning(openid, msgId, "oac:token:", "oac:replay:").stream()
+                    .filter(line -> !line.contains("\"1\" \"" + keys.owner(openid) + "\"")) // the lease heartbeat
+                    .toList();
+        }
+
+        assertThat(textsSentTo(openid)).containsExactly("short answer");
+        assertThat(roundTrips).as(String.join("\n", roundTrips)).hasSizeLessThanOrEqualTo(4)
+                .noneMatch(line -> line.contains("oac:replay:"));
     }
 
     @Test

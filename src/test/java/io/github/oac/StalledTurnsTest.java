@@ -50,8 +50,8 @@ class StalledTurnsTest extends RouteTestSupport {
 
         awaitQuiet(LONG);
         assertThat(textsSentTo(openid)).containsExactly("answer one", "answer two");
-        assertThat(redis.opsForHash().hasKey("oac:dead", first)).isFalse();
-        assertThat(redis.opsForHash().hasKey("oac:dead", second)).isFalse();
+        assertThat(redis.opsForHash().hasKey(keys.deadLetters(), first)).isFalse();
+        assertThat(redis.opsForHash().hasKey(keys.deadLetters(), second)).isFalse();
     }
 
     @Test

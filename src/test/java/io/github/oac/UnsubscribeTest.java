@@ -36,21 +36,21 @@ class UnsubscribeTest extends RouteTestSupport {
         await(() -> modelCallsAsking("first question"), calls -> !calls.isEmpty()); // its turn is in flight
         assertThat(postCallback(textMessage(openid, second, "second question")).getBody()).isEqualTo("success");
         // what earlier turns could have left: the rest of a long answer, a progress record of a queued message
-        redis.opsForValue().set("oac:pending:" + openid, "the rest of an earlier answer", Duration.ofHours(48));
-        redis.opsForHash().put("oac:progress:" + second, "attempts", "1");
-        List<String> theirs = List.of("oac:inbox:" + openid, "oac:pending:" + openid, "oac:progress:" + first,
-                "oac:progress:" + second);
+        redis.opsForValue().set(keys.pending(openid), "the rest of an earlier answer", Duration.ofHours(48));
+        redis.opsForHash().put(keys.progress(openid, second), "attempts", "1");
+        List<String> theirs = List.of(keys.inbox(openid), keys.pending(openid), keys.progress(openid, first),
+                keys.progress(openid, second));
         assertThat(redis.countExistingKeys(theirs)).isEqualTo(theirs.size());
 
         assertThat(postCallback(eventMessage(openid, "unsubscribe", null)).getBody()).isEqualTo("success");
 
         assertThat(redis.countExistingKeys(theirs)).as("gone at once").isZero();
-        assertThat(redis.opsForSet().isMember("oac:inboxes", openid)).isFalse();
+        assertThat(redis.opsForSet().isMember(keys.waiting(openid), openid)).isFalse();
 
         // the turn in flight ends without failing and without bringing anything back
-        await(() -> redis.hasKey("oac:owner:" + openid), Boolean.FALSE::equals);
+        await(() -> redis.hasKey(keys.owner(openid)), Boolean.FALSE::equals);
         assertThat(redis.countExistingKeys(theirs)).as("still gone").isZero();
-        assertThat(redis.opsForSet().isMember("oac:inboxes", openid)).isFalse();
+        assertThat(redis.opsForSet().isMember(keys.waiting(openid), openid)).isFalse();
         assertThat(textsSentTo(openid)).as("the turn lost its lease with the rest: nothing goes to who left")
                 .isEmpty();
         assertThat(modelCallsAsking("second question")).as("the queued question is not asked").isEmpty();
@@ -77,7 +77,7 @@ class UnsubscribeTest extends RouteTestSupport {
         await(() -> textsSentTo(openid), texts -> texts.contains("answer to SECOND"));
         awaitQuiet(Duration.ofSeconds(15));
         assertThat(textsSentTo(openid)).containsExactly("answer to SECOND");
-        assertThat(redis.opsForValue().get("oac:memory:" + openid)).doesNotContain("FIRST");
+        assertThat(redis.opsForValue().get(keys.memory(openid))).doesNotContain("FIRST");
     }
 
     @Test
@@ -85,7 +85,7 @@ class UnsubscribeTest extends RouteTestSupport {
         String openid = newOpenid();
         stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).withRequestBody(containing("AFTER"))
                 .willReturn(okJson(completion("answer to AFTER"))));
-        redis.opsForValue().set("oac:pending:" + openid, "the rest of an answer from before", Duration.ofHours(48));
+        redis.opsForValue().set(keys.pending(openid), "the rest of an answer from before", Duration.ofHours(48));
         // WeChat made the event a few seconds before this delivery, which fails: Redis is down
         String unsubscribe = eventMessage(openid, "unsubscribe", null).replaceFirst("<CreateTime>\\d+",
                 "<CreateTime>" + (System.currentTimeMillis() / 1000 - 3));
@@ -102,7 +102,7 @@ class UnsubscribeTest extends RouteTestSupport {
                 status -> status == 200);
 
         // no further delivery from WeChat needed: the service keeps trying by itself
-        await(() -> redis.hasKey("oac:pending:" + openid), Boolean.FALSE::equals);
+        await(() -> redis.hasKey(keys.pending(openid)), Boolean.FALSE::equals);
         // they follow again and ask; only then does WeChat's re-delivery of the old event arrive
         postCallback(eventMessage(openid, "subscribe", null));
         postCallback(textMessage(openid, newMsgId(), "AFTER"));
@@ -120,12 +120,12 @@ class UnsubscribeTest extends RouteTestSupport {
         stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).willReturn(okJson(completion("never delivered"))));
         stubs.stubFor(post(urlPathEqualTo(SEND)).willReturn(okJson("{\"errcode\":40003,\"errmsg\":\"invalid openid\"}")));
         postCallback(textMessage(openid, msgId, "a private question"));
-        await(() -> redis.opsForHash().hasKey("oac:dead", msgId), Boolean.TRUE::equals);
-        assertThat(redis.opsForHash().get("oac:dead", msgId).toString()).contains("a private question");
+        await(() -> redis.opsForHash().hasKey(keys.deadLetters(), msgId), Boolean.TRUE::equals);
+        assertThat(redis.opsForHash().get(keys.deadLetters(), msgId).toString()).contains("a private question");
 
         postCallback(eventMessage(openid, "unsubscribe", null));
 
-        String letter = redis.opsForHash().get("oac:dead", msgId).toString();
+        String letter = redis.opsForHash().get(keys.deadLetters(), msgId).toString();
         assertThat(letter).as("the letter stays, for the operator's count, without the text")
                 .doesNotContain("a private question").doesNotContain("never delivered").contains("\"forgotten\":true");
         HttpHeaders bearer = new HttpHeaders();

@@ -41,7 +41,7 @@ class WechatSendFailuresTest extends RouteTestSupport {
 
         awaitQuiet(QUIET);
         assertThat(textsSentTo(openid)).containsExactly("after the token");
-        assertThat(redis.opsForHash().hasKey("oac:dead", msgId)).as("no dead letter").isFalse();
+        assertThat(redis.opsForHash().hasKey(keys.deadLetters(), msgId)).as("no dead letter").isFalse();
     }
 
     @Test
@@ -56,7 +56,7 @@ class WechatSendFailuresTest extends RouteTestSupport {
 
         awaitQuiet(QUIET);
         assertThat(sendsTo(openid)).as("sent once, never again").hasSize(1);
-        Object letter = redis.opsForHash().get("oac:dead", msgId);
+        Object letter = redis.opsForHash().get(keys.deadLetters(), msgId);
         assertThat(letter).isNotNull();
         assertThat(json.readTree(letter.toString()).path("reason").asText()).contains("may have arrived");
     }

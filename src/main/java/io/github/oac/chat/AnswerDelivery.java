@@ -13,7 +13,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.github.oac.config.ChatProperties;
 import io.github.oac.store.DeadLetters;
 import io.github.oac.store.Inbox;
-import io.github.oac.store.Metrics;
+import io.github.oac.ops.Metrics;
 import io.github.oac.store.Outbox;
 import io.github.oac.store.Turn;
 import io.github.oac.wechat.CustomerServiceText;

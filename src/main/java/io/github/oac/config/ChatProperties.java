@@ -136,9 +136,11 @@ public record ChatProperties(
 
     /**
      * Unfinished work left by a crash or a stop: looked for at start-up and every interval; a message older than
-     * maxAge (WeChat's 48-hour window) or started more than maxAttempts times becomes a dead letter.
+     * maxAge (WeChat's 48-hour window) or started more than maxAttempts times becomes a dead letter. Every set of
+     * followers waiting (one a Redis slot) is read at most every fullSweep; between, only the sets known to hold
+     * followers and those of followers this instance dealt with.
      */
-    public record Recovery(Duration interval, Duration maxAge, int maxAttempts) {
+    public record Recovery(Duration interval, Duration maxAge, int maxAttempts, Duration fullSweep) {
     }
 
     /**

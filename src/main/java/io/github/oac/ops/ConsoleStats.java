@@ -6,10 +6,10 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.seda.SedaEndpoint;
-import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 
-import io.github.oac.config.ChatProperties;
+import io.github.oac.store.DeadLetters;
+import io.github.oac.store.WaitingFollowers;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,15 +35,14 @@ public class ConsoleStats {
 
     private final MeterRegistry registry;
     private final CamelContext camel;
-    private final StringRedisTemplate redis;
-    private final String prefix;
+    private final WaitingFollowers waitingFollowers;
+    private final DeadLetters deadLetters;
 
-    public ConsoleStats(MeterRegistry registry, CamelContext camel, StringRedisTemplate redis,
-                        ChatProperties properties) {
+    public ConsoleStats(MeterRegistry registry, CamelContext camel, WaitingFollowers waitingFollowers, DeadLetters deadLetters) {
         this.registry = registry;
         this.camel = camel;
-        this.redis = redis;
-        this.prefix = properties.redis().keyPrefix();
+        this.waitingFollowers = waitingFollowers;
+        this.deadLetters = deadLetters;
     }
 
     public Stats snapshot() {
@@ -98,7 +97,7 @@ public class ConsoleStats {
     /** Followers with unanswered messages, or dead letters; null when Redis does not answer. */
     private Long redisCount(boolean waiting) {
         try {
-            return waiting ? redis.opsForSet().size(prefix + "inboxes") : redis.opsForHash().size(prefix + "dead");
+            return waiting ? waitingFollowers.count() : deadLetters.count();
         } catch (RuntimeException e) {
             return null;
         }

@@ -4,11 +4,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.seda.SedaEndpoint;
-import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 import io.github.oac.chat.ReplyWaits;
-import io.github.oac.store.Keys;
+import io.github.oac.store.WaitingFollowers;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -23,16 +22,14 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 public class WorkGauges implements MeterBinder {
 
     private final CamelContext camel;
-    private final StringRedisTemplate redis;
-    private final Keys keys;
+    private final WaitingFollowers waitingFollowers;
     private final ReplyWaits replyWaits;
     private final AtomicLong followersWaiting = new AtomicLong();
     private volatile long followersReadAt;
 
-    public WorkGauges(CamelContext camel, StringRedisTemplate redis, Keys keys, ReplyWaits replyWaits) {
+    public WorkGauges(CamelContext camel, WaitingFollowers waitingFollowers, ReplyWaits replyWaits) {
         this.camel = camel;
-        this.redis = redis;
-        this.keys = keys;
+        this.waitingFollowers = waitingFollowers;
         this.replyWaits = replyWaits;
     }
 
@@ -54,11 +51,10 @@ public class WorkGauges implements MeterBinder {
 
     private double followersWaiting() {
         long now = System.currentTimeMillis();
-        if (now - followersReadAt > 1000) {
+        if (now - followersReadAt > 5000) {
             followersReadAt = now;
             try {
-                Long count = redis.opsForSet().size(keys.inboxes());
-                followersWaiting.set(count == null ? 0 : count);
+                followersWaiting.set(waitingFollowers.count());
             } catch (RuntimeException redisDown) {
                 return Double.NaN;
             }

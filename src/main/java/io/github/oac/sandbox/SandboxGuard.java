@@ -18,7 +18,7 @@ import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 import io.github.oac.config.ChatProperties;
-import io.github.oac.store.AdminAuth;
+import io.github.oac.ops.AdminAuth;
 
 /**
  * The one gate in front of everything under /sandbox, routes, events and files alike, in sandbox mode (outside it,

@@ -10,21 +10,25 @@ import org.springframework.stereotype.Component;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.github.oac.wechat.CallbackCrypto;
 import io.github.oac.wechat.Commands;
 import io.github.oac.config.ChatProperties;
 import io.github.oac.wechat.InboundMessage;
 import io.github.oac.wechat.ReplayGuard;
 
 /**
- * Everything the callback asks of Redis, in one round trip and one atomic step: is this signed request a replay, is
- * the message a duplicate, is the follower over the rate limit, is an earlier answer owed to them (hybrid and passive
+ * Everything the callback asks of Redis about a message, in one atomic step on the follower's keys (admit.lua): is the
+ * message a duplicate, is the follower over the rate limit, is an earlier answer owed to them (hybrid and passive
  * delivery: it goes back in this message's reply), and, for a question, the message appended to the follower's inbox.
- * Either all of it is recorded or none (Redis unreachable: 503, WeChat retries). Called as {@code admission}; the
- * outcome is one of {@code replay}, {@code duplicate}, {@code retry} (WeChat delivered this message again and its
- * reply slot exists: the callback answers what the first delivery would have), {@code full} (the follower already
- * has chat.queue.inbox-max questions waiting: not queued, and not counted against the rate limit), {@code limited},
- * {@code accepted} (a question now in the inbox), {@code pickup} (an owed answer is this message's reply; a question
- * is queued too) and {@code new} (anything else, answered by the callback itself).
+ * Either all of it is recorded or none (Redis unreachable: 503, WeChat retries). A plaintext callback's signed
+ * request is spent first (spend-signature.lua: its own key, as a signature belongs to no follower); in safe mode
+ * msg_signature covers the body and de-duplication is enough, so a one-part answer costs four Redis round trips
+ * there and five in plaintext mode. Called as {@code admission}; the outcome is one of {@code replay},
+ * {@code duplicate}, {@code retry} (WeChat delivered this message again and its reply slot exists: the callback
+ * answers what the first delivery would have), {@code full} (the follower already has chat.queue.inbox-max
+ * questions waiting: not queued, and not counted against the rate limit), {@code limited}, {@code accepted} (a
+ * question now in the inbox), {@code pickup} (an owed answer is this message's reply; a question is queued too) and
+ * {@code new} (anything else, answered by the callback itself).
  */
 @Component("admission")
 public class Admission {
@@ -45,24 +49,34 @@ public class Admission {
     }
 
     /** admit.lua: the keys, then the arguments, in its header's order. Flags are "1" or "0". */
-    record Admit(String replay, String dedup, String rate, String inbox, String followers, String slot,
-                 String outbox, String pending, String learnedMode,
-                 String replayTtlSeconds, String dedupTtlSeconds, String question, String perMinute, String entry,
-                 String openid, String inboxMax, String bodyDigest, String mode, String mayCarryReply,
-                 String continueCommand, String slotPrefix, String retryWindow, String pendingTtl, String queuedHint,
-                 String passiveMaxBytes, String slotTtl, String fullHint, String limitedHint, String refusal,
-                 String busyHint) implements Script.Call {
+    record Admit(String dedup, String rate, String inbox, String waiting, String slot, String outbox, String pending,
+                 String dedupTtlSeconds, String question, String perMinute, String entry, String openid,
+                 String inboxMax, String mode, String mayCarryReply, String continueCommand, String slotPrefix,
+                 String retryWindow, String pendingTtl, String queuedHint, String passiveMaxBytes, String slotTtl,
+                 String fullHint, String limitedHint, String refusal, String busyHint) implements Script.Call {
         public List<String> keys() {
-            return List.of(replay, dedup, rate, inbox, followers, slot, outbox, pending, learnedMode);
+            return List.of(dedup, rate, inbox, waiting, slot, outbox, pending);
         }
 
         public List<String> args() {
-            return List.of(replayTtlSeconds, dedupTtlSeconds, question, perMinute, entry, openid, inboxMax,
-                    bodyDigest, mode, mayCarryReply, continueCommand, slotPrefix, retryWindow, pendingTtl, queuedHint,
-                    passiveMaxBytes, slotTtl, fullHint, limitedHint, refusal, busyHint);
+            return List.of(dedupTtlSeconds, question, perMinute, entry, openid, inboxMax, mode, mayCarryReply,
+                    continueCommand, slotPrefix, retryWindow, pendingTtl, queuedHint, passiveMaxBytes, slotTtl,
+                    fullHint, limitedHint, refusal, busyHint);
         }
     }
 
+    /** spend-signature.lua. */
+    record SpendSignature(String replay, String bodyDigest, String ttlSeconds) implements Script.Call {
+        public List<String> keys() {
+            return List.of(replay);
+        }
+
+        public List<String> args() {
+            return List.of(bodyDigest, ttlSeconds);
+        }
+    }
+
+    private static final Script<SpendSignature, String> SPEND_SIGNATURE = Script.of("spend-signature", String.class);
     @SuppressWarnings("rawtypes")
     private static final Script<Admit, List> ADMIT = Script.of("admit", List.class);
 
@@ -70,12 +84,13 @@ public class Admission {
     private final ObjectMapper json;
     private final Commands commands;
     private final Keys keys;
-    private final String prefix;
+    private final LegacyKeys legacyKeys;
+    private final WaitingFollowers waitingFollowers;
     private final Duration replayTtl;
     private final Duration dedupTtl;
+    private final Duration dedupRecordTtl;
     private final int perMinute;
     private final int inboxMax;
-    private final String mode;
     private final String retryWindow;
     private final String pendingTtl;
     private final String queuedHint;
@@ -85,17 +100,19 @@ public class Admission {
     private final String passiveMaxBytes;
 
     public Admission(StringRedisTemplate redis, ObjectMapper json, Commands commands, Keys keys,
-                     ChatProperties properties) {
+                     LegacyKeys legacyKeys, WaitingFollowers waitingFollowers, ChatProperties properties) {
         this.redis = redis;
         this.json = json;
         this.commands = commands;
         this.keys = keys;
-        this.prefix = properties.redis().keyPrefix();
+        this.legacyKeys = legacyKeys;
+        this.waitingFollowers = waitingFollowers;
         this.replayTtl = properties.callback().timestampWindow().multipliedBy(2);
         this.dedupTtl = properties.callback().dedupTtl();
+        // a re-delivery under a signed request still on record must find its dedup record too
+        this.dedupRecordTtl = dedupTtl.compareTo(replayTtl) > 0 ? dedupTtl : replayTtl;
         this.perMinute = properties.rateLimit().perMinute();
         this.inboxMax = properties.queue().inboxMax();
-        this.mode = properties.delivery().mode().strip().toLowerCase(java.util.Locale.ROOT);
         this.retryWindow = Script.millis(properties.delivery().retryWindow());
         this.pendingTtl = Script.millis(properties.delivery().pendingTtl());
         this.queuedHint = "\n\n" + properties.replies().queued();
@@ -108,26 +125,39 @@ public class Admission {
     /**
      * refusal: busy or ignored when the callback would turn this message away if it is a new question (null: it
      * would not). It counts only once the message is known to be new: WeChat re-delivering an accepted question gets
-     * what its first delivery got, and an answer owed to the follower is handed out all the same.
+     * what its first delivery got, and an answer owed to the follower is handed out all the same. mode: the delivery
+     * mode in force (auto resolved).
      */
-    public Admitted admit(Exchange exchange, String refusal) throws JsonProcessingException {
+    public Admitted admit(Exchange exchange, String refusal, String mode) throws JsonProcessingException {
         InboundMessage message = exchange.getMessage().getBody(InboundMessage.class);
         var headers = exchange.getMessage();
-        // keyed on what the signature signs, not on how it is spelled (the check ignores the hex digits' case)
-        String replay = ReplayGuard.key(prefix, headers.getHeader("signature", String.class));
+        // only a body opened under a key had its msg_signature checked; encrypt_type=aes without one proves nothing
+        if (exchange.getVariable(CallbackCrypto.REPLY_CRYPTO) == null) {
+            // keyed on what the signature signs, not on how it is spelled (the check ignores the hex digits' case)
+            String spent = SPEND_SIGNATURE.run(redis, new SpendSignature(
+                    keys.replay(headers.getHeader("signature", String.class)),
+                    ReplayGuard.digest(exchange.getVariable("callbackXml", String.class)),
+                    Long.toString(replayTtl.toSeconds())));
+            if ("replay".equals(spent)) {
+                return new Admitted("replay", mode, null, 1, false, 0, null);
+            }
+        }
         String openid = message.fromUserName();
+        String msgKey = message.key();
+        legacyKeys.adopt(openid, msgKey); // only for a while after an upgrade that found old names
         boolean question = message.question() != null;
         // commands cost no model call, so they are never rate limited
         int limit = question && !commands.isCommand(message) ? perMinute : 0;
-        List<?> result = ADMIT.run(redis, new Admit(replay, prefix + "dedup:" + message.key(),
-                prefix + "rate:" + openid, keys.inbox(openid), keys.inboxes(), keys.reply(message.key()),
-                keys.outbox(openid), keys.pending(openid), keys.deliveryMode(),
-                Long.toString(replayTtl.toSeconds()), Long.toString(dedupTtl.toSeconds()), Script.flag(question),
+        List<?> result = ADMIT.run(redis, new Admit(keys.dedup(openid, msgKey), keys.rate(openid),
+                keys.inbox(openid), keys.waiting(openid), keys.reply(openid, msgKey), keys.outbox(openid),
+                keys.pending(openid), Long.toString(dedupRecordTtl.toSeconds()), Script.flag(question),
                 Integer.toString(limit), question ? entry(message, exchange) : "", openid, Integer.toString(inboxMax),
-                ReplayGuard.digest(exchange.getVariable("callbackXml", String.class)), mode,
-                Script.flag(message.mayCarryReply()), Script.flag(question && commands.isContinue(message)),
-                prefix + "reply:", retryWindow, pendingTtl, queuedHint, passiveMaxBytes,
+                mode, Script.flag(message.mayCarryReply()), Script.flag(question && commands.isContinue(message)),
+                keys.replyPrefix(openid), retryWindow, pendingTtl, queuedHint, passiveMaxBytes,
                 Long.toString(dedupTtl.toMillis()), fullHint, limitedHint, refusal == null ? "" : refusal, busyHint));
+        if (result.size() > 4 && "1".equals(result.get(4)) || "accepted".equals(result.get(0))) {
+            waitingFollowers.note(openid); // queued: if its wake is dropped, the next recovery pass finds it
+        }
         return new Admitted((String) result.get(0), (String) result.get(1),
                 result.size() > 2 && !"".equals(result.get(2)) ? (String) result.get(2) : null,
                 result.size() > 3 ? Integer.parseInt((String) result.get(3)) : 1,

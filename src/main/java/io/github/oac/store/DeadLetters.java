@@ -14,6 +14,7 @@ import java.util.Map;
 import org.apache.camel.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.data.redis.core.Cursor;
 import org.springframework.data.redis.core.ScanOptions;
 import org.springframework.data.redis.core.StringRedisTemplate;
@@ -56,26 +57,39 @@ public class DeadLetters {
         }
     }
 
-    /** replay.lua. */
-    record Replay(String letters, String inbox, String followers, String progress, String byTime,
-                  String followersLetters, String id, String entry, String openid) implements Script.Call {
+    /** requeue.lua. */
+    record Requeue(String inbox, String waiting, String progress, String marker, String entry, String openid,
+                   String deadAt, String markerTtl) implements Script.Call {
         public List<String> keys() {
-            return List.of(letters, inbox, followers, progress, byTime, followersLetters);
+            return List.of(inbox, waiting, progress, marker);
         }
 
         public List<String> args() {
-            return List.of(id, entry, openid);
+            return List.of(entry, openid, deadAt, markerTtl);
+        }
+    }
+
+    /** drop-letter.lua. */
+    record DropLetter(String letters, String byTime, String followersLetters, String id, String deadAt)
+            implements Script.Call {
+        public List<String> keys() {
+            return List.of(letters, byTime, followersLetters);
+        }
+
+        public List<String> args() {
+            return List.of(id, deadAt);
         }
     }
 
     /** purge.lua. */
-    record Purge(String letters, String byTime, String cutoff, String batch, String prefix) implements Script.Call {
+    record Purge(String letters, String byTime, String cutoff, String batch, String followersLettersPrefix)
+            implements Script.Call {
         public List<String> keys() {
             return List.of(letters, byTime);
         }
 
         public List<String> args() {
-            return List.of(cutoff, batch, prefix);
+            return List.of(cutoff, batch, followersLettersPrefix);
         }
     }
 
@@ -92,15 +106,17 @@ public class DeadLetters {
     }
 
     private static final Script<Record, Long> RECORD = Script.of("dead-letter", Long.class);
-    private static final Script<Replay, Long> REPLAY = Script.of("replay", Long.class);
+    private static final Script<Requeue, Long> REQUEUE = Script.of("requeue", Long.class);
+    private static final Script<DropLetter, Long> DROP_LETTER = Script.of("drop-letter", Long.class);
     private static final Script<Purge, Long> PURGE = Script.of("purge", Long.class);
     @SuppressWarnings("rawtypes")
     private static final Script<PageCall, List> PAGE = Script.of("page", List.class);
 
     private final StringRedisTemplate redis;
     private final ObjectMapper json;
-    private final Metrics metrics;
-    private final String prefix;
+    private final ApplicationEventPublisher events;
+    private final Keys keys;
+    private final WaitingFollowers waitingFollowers;
     private final String key;
     private final String index;
     private final Duration maxAge;
@@ -109,18 +125,28 @@ public class DeadLetters {
     private final int purgeBatch;
     private final Clock clock;
 
-    public DeadLetters(StringRedisTemplate redis, ObjectMapper json, Metrics metrics, ChatProperties properties) {
+    public DeadLetters(StringRedisTemplate redis, ObjectMapper json, ApplicationEventPublisher events, Keys keys,
+                       WaitingFollowers waitingFollowers, ChatProperties properties) {
         this.redis = redis;
         this.json = json;
-        this.metrics = metrics;
-        this.prefix = properties.redis().keyPrefix();
-        this.key = prefix + "dead";
-        this.index = prefix + "dead:at";
+        this.events = events;
+        this.keys = keys;
+        this.waitingFollowers = waitingFollowers;
+        this.key = keys.deadLetters();
+        this.index = keys.deadLettersByTime();
         this.maxAge = properties.recovery().maxAge();
         this.maxAttempts = properties.recovery().maxAttempts();
         this.retention = properties.deadLetters().retention();
         this.purgeBatch = properties.deadLetters().purgeBatch();
         this.clock = Clock.systemUTC();
+    }
+
+    /** Announced when a message became a dead letter (ops counts them). */
+    public record Recorded(String reason) {
+    }
+
+    /** Announced when the purge deleted letters that outlived their retention. */
+    public record Purged(long count) {
     }
 
     /** One page of {@code GET /admin/dead-letters}; next is null on the last page. */
@@ -155,10 +181,9 @@ public class DeadLetters {
         letter.put("deadAt", now.toString());
         letter.put("unsent", unsentText);
         letter.put("message", message);
-        RECORD.run(redis, new Record(key, index, prefix + "dead:of:" + message.fromUserName(), message.key(),
+        RECORD.run(redis, new Record(key, index, keys.deadLettersOf(message.fromUserName()), message.key(),
                 json.writeValueAsString(letter), Long.toString(now.toEpochMilli())));
-        metrics.deadLetter(reason.contains("errcode") ? "wechat-refused" : reason.startsWith("older") ? "expired"
-                : reason.startsWith("moderated") ? "moderated" : "failed");
+        events.publishEvent(new Recorded(reason));
         LOG.warn("Message {} from {} is now a dead letter: {}", message.key(), Openids.masked(message.fromUserName()),
                 reason);
     }
@@ -182,7 +207,18 @@ public class DeadLetters {
         return new Page(letters, next);
     }
 
-    /** Puts the message back into its follower's inbox; returns the openid to wake, or null if no such letter. */
+    /** How many dead letters are kept. */
+    public long count() {
+        Long letters = redis.opsForHash().size(key);
+        return letters == null ? 0 : letters;
+    }
+
+    /**
+     * Puts the message back into its follower's inbox; returns the openid to wake, or null if no such letter. Two
+     * steps, as the letter is the account's and the inbox the follower's: the message is queued once per letter
+     * (requeue keeps the letter's deadAt), then the letter goes unless the message died again meanwhile; a replay
+     * cut off between them, or two at once, neither loses the message nor queues it twice.
+     */
     public String replay(String id) throws JsonProcessingException {
         Object stored = redis.opsForHash().get(key, id);
         if (stored == null) {
@@ -193,10 +229,13 @@ public class DeadLetters {
             return null; // the follower unfollowed: nothing of their question is left to answer
         }
         String openid = letter.path("openid").asText();
-        Long moved = REPLAY.run(redis, new Replay(key, prefix + "inbox:" + openid, prefix + "inboxes",
-                prefix + "progress:" + id, index, prefix + "dead:of:" + openid, id,
-                json.writeValueAsString(letter.path("message")), openid));
-        return moved != null && moved == 1 ? openid : null;
+        String deadAt = letter.path("deadAt").asText("");
+        Long queued = REQUEUE.run(redis, new Requeue(keys.inbox(openid), keys.waiting(openid),
+                keys.progress(openid, id), keys.requeued(openid, id), json.writeValueAsString(letter.path("message")),
+                openid, deadAt, Script.millis(retention)));
+        waitingFollowers.note(openid);
+        Long dropped = DROP_LETTER.run(redis, new DropLetter(key, index, keys.deadLettersOf(openid), id, deadAt));
+        return queued != null && queued == 1 || dropped != null && dropped == 1 ? openid : null;
     }
 
     /**
@@ -233,10 +272,10 @@ public class DeadLetters {
         indexUnindexed();
         long cutoff = clock.millis() - retention.toMillis();
         Long purged = PURGE.run(redis, new Purge(key, index, Long.toString(cutoff), Integer.toString(purgeBatch),
-                prefix));
+                keys.deadLettersOfPrefix()));
         long count = purged == null ? 0 : purged;
         if (count > 0) {
-            metrics.deadLettersPurged(count);
+            events.publishEvent(new Purged(count));
             LOG.info("Purged {} dead letters older than {}", count, retention);
         }
         return count;

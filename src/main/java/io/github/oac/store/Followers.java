@@ -9,52 +9,66 @@ import io.github.oac.config.ChatProperties;
 
 /**
  * Per-follower state kept in Redis, by openid. WeChat asks that a follower's data goes when they unfollow:
- * {@link #forget} removes, in one atomic step, what predates the unsubscribe event: their queued messages with the
- * progress and reply records of those messages, answers owed for them, the conversation, the rest of a long answer,
- * the rate count and the lease (a turn still in flight then fails its lease checks and writes nothing more), and the
- * text of their dead letters. A message they sent after following again stays, and is answered. Called as
+ * {@link #forget} removes what predates the unsubscribe event: in one atomic step on their keys, their queued
+ * messages with the progress and reply records of those messages, answers owed for them, the conversation, the rest
+ * of a long answer, the rate count and the lease (a turn still in flight then fails its lease checks and writes
+ * nothing more); then the text of their dead letters. A message they sent after following again stays, and is answered. Called as
  * {@code followers}.
  */
 @Component("followers")
 public class Followers {
 
     /** forget.lua. */
-    record Forget(String followers, String inbox, String lease, String memory, String pending, String outbox,
-                  String rate, String marker, String letters, String followersLetters, String openid,
-                  String createTime, String arrivedAt, String prefix, String markerTtl) implements Script.Call {
+    record Forget(String waiting, String inbox, String lease, String memory, String pending, String outbox,
+                  String rate, String marker, String openid, String createTime, String arrivedAt,
+                  String progressPrefix, String replyPrefix, String markerTtl) implements Script.Call {
         public List<String> keys() {
-            return List.of(followers, inbox, lease, memory, pending, outbox, rate, marker, letters, followersLetters);
+            return List.of(waiting, inbox, lease, memory, pending, outbox, rate, marker);
         }
 
         public List<String> args() {
-            return List.of(openid, createTime, arrivedAt, prefix, markerTtl);
+            return List.of(openid, createTime, arrivedAt, progressPrefix, replyPrefix, markerTtl);
+        }
+    }
+
+    /** forget-letters.lua. */
+    record ForgetLetters(String letters, String followersLetters) implements Script.Call {
+        public List<String> keys() {
+            return List.of(letters, followersLetters);
+        }
+
+        public List<String> args() {
+            return List.of();
         }
     }
 
     private static final Script<Forget, Long> FORGET = Script.of("forget", Long.class);
+    private static final Script<ForgetLetters, Long> FORGET_LETTERS = Script.of("forget-letters", Long.class);
 
     private final StringRedisTemplate redis;
-    private final String prefix;
+    private final Keys keys;
     private final String markerTtl;
 
-    public Followers(StringRedisTemplate redis, ChatProperties properties) {
+    public Followers(StringRedisTemplate redis, Keys keys, ChatProperties properties) {
         this.redis = redis;
-        this.prefix = properties.redis().keyPrefix();
+        this.keys = keys;
         this.markerTtl = Long.toString(properties.callback().dedupTtl().toMillis());
     }
 
     /**
      * Forgets what the follower left before the unsubscribe event created at createTime (WeChat's seconds) that
-     * reached the service at arrivedAt (epoch ms). Idempotent: WeChat re-delivering the event, or a retry after a
-     * failure, removes nothing more.
+     * reached the service at arrivedAt (epoch ms): first their own keys (one step), then the text of their dead
+     * letters (a second step: the dead letters are the account's, not the follower's). Idempotent: WeChat
+     * re-delivering the event, or a retry after a failure in between, removes nothing more.
      */
     public void forget(String openid, String createTime, long arrivedAt) {
         if (openid == null || openid.isBlank()) {
             return;
         }
-        FORGET.run(redis, new Forget(prefix + "inboxes", prefix + "inbox:" + openid, prefix + "owner:" + openid,
-                prefix + "memory:" + openid, prefix + "pending:" + openid, prefix + "outbox:" + openid,
-                prefix + "rate:" + openid, prefix + "left:" + openid, prefix + "dead", prefix + "dead:of:" + openid,
-                openid, createTime == null ? "0" : createTime.strip(), Long.toString(arrivedAt), prefix, markerTtl));
+        FORGET.run(redis, new Forget(keys.waiting(openid), keys.inbox(openid), keys.owner(openid),
+                keys.memory(openid), keys.pending(openid), keys.outbox(openid), keys.rate(openid),
+                keys.left(openid), openid, createTime == null ? "0" : createTime.strip(), Long.toString(arrivedAt),
+                keys.progressPrefix(openid), keys.replyPrefix(openid), markerTtl));
+        FORGET_LETTERS.run(redis, new ForgetLetters(keys.deadLetters(), keys.deadLettersOf(openid)));
     }
 }

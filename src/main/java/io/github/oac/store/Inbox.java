@@ -1,6 +1,7 @@
 package io.github.oac.store;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -13,6 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
+
+import redis.clients.jedis.util.JedisClusterCRC16;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -58,7 +61,7 @@ public class Inbox {
         }
 
         public List<String> args() {
-            List<String> args = new java.util.ArrayList<>(turn.args());
+            List<String> args = new ArrayList<>(turn.args());
             args.add(finishedHead);
             args.add(finishedProgress);
             return args;
@@ -115,17 +118,6 @@ public class Inbox {
         }
     }
 
-    /** orphans.lua. */
-    record Orphans(String followers, String prefix) implements Script.Call {
-        public List<String> keys() {
-            return List.of(followers);
-        }
-
-        public List<String> args() {
-            return List.of(prefix);
-        }
-    }
-
     /** renew.lua: leases[i] renewed while it holds tokens[i]. */
     record Renew(List<String> leases, String leaseTtl, List<String> tokens) implements Script.Call {
         public List<String> keys() {
@@ -133,7 +125,7 @@ public class Inbox {
         }
 
         public List<String> args() {
-            List<String> args = new java.util.ArrayList<>(tokens.size() + 1);
+            List<String> args = new ArrayList<>(tokens.size() + 1);
             args.add(leaseTtl);
             args.addAll(tokens);
             return args;
@@ -148,8 +140,6 @@ public class Inbox {
     private static final Script<Sent, Long> SENT = Script.of("sent", Long.class);
     private static final Script<KeepPending, Long> KEEP_PENDING = Script.of("keep-pending", Long.class);
     private static final Script<Pause, Long> PAUSE = Script.of("pause", Long.class);
-    @SuppressWarnings("rawtypes")
-    private static final Script<Orphans, List> ORPHANS = Script.of("orphans", List.class);
     private static final Script<Script.DeleteIfSame, Long> DELETE_IF_SAME = Script.of("delete-if-same", Long.class);
     private static final Script<Renew, Long> RENEW = Script.of("renew", Long.class);
     /** Leases renewed per step: thousands of turns in flight cost a few round trips per heartbeat, not thousands. */
@@ -158,6 +148,7 @@ public class Inbox {
     private final StringRedisTemplate redis;
     private final ObjectMapper json;
     private final Keys keys;
+    private final WaitingFollowers waitingFollowers;
     private final Duration leaseTtl;
     private final String lease;
     private final String progressTtl;
@@ -172,10 +163,12 @@ public class Inbox {
         return thread;
     });
 
-    public Inbox(StringRedisTemplate redis, ObjectMapper json, Keys keys, ChatProperties properties) {
+    public Inbox(StringRedisTemplate redis, ObjectMapper json, Keys keys, WaitingFollowers waitingFollowers,
+                 ChatProperties properties) {
         this.redis = redis;
         this.json = json;
         this.keys = keys;
+        this.waitingFollowers = waitingFollowers;
         this.leaseTtl = properties.queue().leaseTtl();
         this.lease = Script.millis(leaseTtl);
         this.progressTtl = Script.millis(properties.recovery().maxAge());
@@ -195,6 +188,7 @@ public class Inbox {
      * when another consumer (here or on another instance) is answering them, or when nothing is left.
      */
     public Turn claim(String openid) throws JsonProcessingException {
+        waitingFollowers.note(openid); // whatever becomes of this turn, the next recovery pass looks at them
         String token = UUID.randomUUID().toString();
         List<?> read = CLAIM.run(redis, claimCall(openid, token));
         return turn(openid, token, read);
@@ -203,7 +197,7 @@ public class Inbox {
     /** The turn's message is done: it leaves the inbox, and the follower's next message (if any) is read. */
     public Turn next(Turn done) throws JsonProcessingException {
         List<?> read = afterSending(() -> NEXT.run(redis, new Next(claimCall(done.openid(), done.token()),
-                done.head(), keys.progress(done.msgKey()))));
+                done.head(), keys.progress(done.openid(), done.msgKey()))));
         return turn(done.openid(), done.token(), read);
     }
 
@@ -226,7 +220,7 @@ public class Inbox {
     private boolean commit(Turn turn, String text, boolean generated, String memory, String pending,
                            String pendingMode) {
         String memoryMode = memory == null ? "keep" : memory.isEmpty() ? "del" : "set";
-        return owned(COMMIT.run(redis, new Commit(keys.owner(turn.openid()), keys.progress(turn.msgKey()),
+        return owned(COMMIT.run(redis, new Commit(keys.owner(turn.openid()), keys.progress(turn.openid(), turn.msgKey()),
                 keys.memory(turn.openid()), keys.pending(turn.openid()), keys.inbox(turn.openid()), turn.token(),
                 lease, text, progressTtl, memoryMode, memory == null ? "" : memory, memoryTtl, pending, pendingTtl,
                 turn.head(), pendingMode, turn.pending() == null ? "" : turn.pending(), Script.flag(generated))),
@@ -236,7 +230,7 @@ public class Inbox {
     /** WeChat accepted this many parts of the turn's text. False (nothing written) when the lease was lost. */
     public boolean sent(Turn turn, int parts) {
         return owned(afterSending(() -> SENT.run(redis, new Sent(keys.owner(turn.openid()),
-                keys.progress(turn.msgKey()), turn.token(), lease, Integer.toString(parts), progressTtl))), turn);
+                keys.progress(turn.openid(), turn.msgKey()), turn.token(), lease, Integer.toString(parts), progressTtl))), turn);
     }
 
     /** Replaces the rest kept for the continue command (empty: none), after WeChat stopped the answer. */
@@ -254,13 +248,13 @@ public class Inbox {
 
     private boolean keepPending(Turn turn, String pending, boolean over) {
         return owned(KEEP_PENDING.run(redis, new KeepPending(keys.owner(turn.openid()), keys.pending(turn.openid()),
-                keys.progress(turn.msgKey()), turn.token(), pending, pendingTtl, lease, Script.flag(over))), turn);
+                keys.progress(turn.openid(), turn.msgKey()), turn.token(), pending, pendingTtl, lease, Script.flag(over))), turn);
     }
 
     /** The turn waits (the model is paused): its start does not count, the message stays, the lease goes. */
     public void pause(Turn turn) {
         if (turn != null && held.remove(turn.token()) != null) {
-            PAUSE.run(redis, new Pause(keys.owner(turn.openid()), keys.progress(turn.msgKey()), turn.token()));
+            PAUSE.run(redis, new Pause(keys.owner(turn.openid()), keys.progress(turn.openid(), turn.msgKey()), turn.token()));
         }
     }
 
@@ -277,13 +271,6 @@ public class Inbox {
                         Openids.masked(turn.openid()));
             }
         }
-    }
-
-    /** Followers whose inbox holds messages nobody is answering (their lease lapsed): to be woken again. */
-    @SuppressWarnings("unchecked")
-    public List<String> orphans() {
-        List<String> orphans = ORPHANS.run(redis, new Orphans(keys.inboxes(), keys.prefix()));
-        return orphans == null ? List.of() : orphans;
     }
 
     /**
@@ -318,17 +305,27 @@ public class Inbox {
         }
     }
 
-    /** Keeps the leases of this instance's running turns alive while their (slow) model calls run. */
+    /**
+     * Keeps the leases of this instance's running turns alive while their (slow) model calls run: one step per Redis
+     * slot (a script may only touch the keys of one slot on Redis Cluster), at most RENEW_BATCH leases a step.
+     */
     void renewLeases() {
-        List<Map.Entry<String, String>> leases = List.copyOf(held.entrySet());
-        for (int from = 0; from < leases.size(); from += RENEW_BATCH) {
-            List<Map.Entry<String, String>> batch = leases.subList(from, Math.min(leases.size(), from + RENEW_BATCH));
-            List<String> owners = batch.stream().map(entry -> keys.owner(entry.getValue())).toList();
-            List<String> tokens = batch.stream().map(Map.Entry::getKey).toList();
-            try {
-                RENEW.run(redis, new Renew(owners, lease, tokens));
-            } catch (RuntimeException redisDown) {
-                LOG.warn("Could not renew the leases of {} turns: {}", batch.size(), redisDown.getMessage());
+        Map<Integer, List<Map.Entry<String, String>>> bySlot = new java.util.TreeMap<>();
+        for (Map.Entry<String, String> held : List.copyOf(this.held.entrySet())) {
+            bySlot.computeIfAbsent(JedisClusterCRC16.getSlot(keys.owner(held.getValue())), slot -> new ArrayList<>())
+                    .add(held);
+        }
+        for (List<Map.Entry<String, String>> leases : bySlot.values()) {
+            for (int from = 0; from < leases.size(); from += RENEW_BATCH) {
+                List<Map.Entry<String, String>> batch = leases.subList(from,
+                        Math.min(leases.size(), from + RENEW_BATCH));
+                List<String> owners = batch.stream().map(entry -> keys.owner(entry.getValue())).toList();
+                List<String> tokens = batch.stream().map(Map.Entry::getKey).toList();
+                try {
+                    RENEW.run(redis, new Renew(owners, lease, tokens));
+                } catch (RuntimeException redisDown) {
+                    LOG.warn("Could not renew the leases of {} turns: {}", batch.size(), redisDown.getMessage());
+                }
             }
         }
     }
@@ -365,8 +362,8 @@ public class Inbox {
     }
 
     private Claim claimCall(String openid, String token) {
-        return new Claim(keys.owner(openid), keys.inbox(openid), keys.inboxes(), keys.memory(openid),
-                keys.pending(openid), token, lease, openid, keys.progressPrefix(), progressTtl, memoryTtl);
+        return new Claim(keys.owner(openid), keys.inbox(openid), keys.waiting(openid), keys.memory(openid),
+                keys.pending(openid), token, lease, openid, keys.progressPrefix(openid), progressTtl, memoryTtl);
     }
 
 }

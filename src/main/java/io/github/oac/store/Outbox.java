@@ -143,7 +143,7 @@ public class Outbox {
      * message. msgKey: the message the reply was given to; entry: the outbox entry as it was taken.
      */
     public boolean giveBack(String openid, String msgKey, String entry, String reply) {
-        Long undone = GIVE_BACK.run(redis, new GiveBack(keys.reply(msgKey), keys.outbox(openid),
+        Long undone = GIVE_BACK.run(redis, new GiveBack(keys.reply(openid, msgKey), keys.outbox(openid),
                 keys.pending(openid), entry, reply, pendingTtl));
         return undone != null && undone == 1;
     }
@@ -157,8 +157,8 @@ public class Outbox {
     public Offer offer(Turn turn, String mode, String reply, String rest, boolean fits, String keptForPush)
             throws JsonProcessingException {
         String entry = json.writeValueAsString(new Entry(turn.msgKey(), reply, rest, turn.receivedAt()));
-        String result = OFFER.run(redis, new OfferCall(keys.owner(turn.openid()), keys.progress(turn.msgKey()),
-                keys.reply(turn.msgKey()), keys.outbox(turn.openid()), keys.pending(turn.openid()), turn.token(),
+        String result = OFFER.run(redis, new OfferCall(keys.owner(turn.openid()), keys.progress(turn.openid(), turn.msgKey()),
+                keys.reply(turn.openid(), turn.msgKey()), keys.outbox(turn.openid()), keys.pending(turn.openid()), turn.token(),
                 lease, mode, entry, Script.flag(fits), window, pendingTtl, keys.repliesChannel(), turn.msgKey(),
                 keptForPush));
         return switch (result == null ? "lost" : result) {
@@ -176,7 +176,7 @@ public class Outbox {
     }
 
     private Take takeCall(String openid, String msgKey) {
-        return new Take(keys.reply(msgKey), keys.outbox(openid), keys.pending(openid), msgKey, slotTtl, pendingTtl);
+        return new Take(keys.reply(openid, msgKey), keys.outbox(openid), keys.pending(openid), msgKey, slotTtl, pendingTtl);
     }
 
     private static Handout handout(List<?> result) {

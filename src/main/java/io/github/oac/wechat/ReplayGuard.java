@@ -8,13 +8,14 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 import io.github.oac.config.ChatProperties;
+import io.github.oac.store.Keys;
 
 /**
  * A signed callback is good only near the time it was signed, and only once. In plaintext mode the signature does not
  * cover the body, so without both a captured URL could carry any body for ever. A request is identified by its
  * signature in lower case: the digest of exactly what was signed, so neither re-spelling the signature (the check
- * ignores the hex digits' case) nor re-spelling timestamp and nonce into the same signed string makes a new request. POSTs are recorded by Admission in the same Redis step as the rest of their admission; the GET
- * verification here. Called as {@code replayGuard}.
+ * ignores the hex digits' case) nor re-spelling timestamp and nonce into the same signed string makes a new request. The record's key is Keys.replay: the same for a POST (spent by Admission,
+ * plaintext callbacks only: in safe mode msg_signature covers the body) and a GET (here). Called as {@code replayGuard}.
  */
 @Component("replayGuard")
 public class ReplayGuard {
@@ -22,26 +23,18 @@ public class ReplayGuard {
     private final Duration window;
     private final Clock clock;
     private final StringRedisTemplate redis;
-    private final String prefix;
+    private final Keys keys;
 
     @Autowired
-    public ReplayGuard(ChatProperties properties, StringRedisTemplate redis) {
-        this(properties.callback().timestampWindow(), Clock.systemUTC(), redis, properties.redis().keyPrefix());
+    public ReplayGuard(ChatProperties properties, StringRedisTemplate redis, Keys keys) {
+        this(properties.callback().timestampWindow(), Clock.systemUTC(), redis, keys);
     }
 
-    ReplayGuard(Duration window, Clock clock, StringRedisTemplate redis, String prefix) {
+    ReplayGuard(Duration window, Clock clock, StringRedisTemplate redis, Keys keys) {
         this.window = window;
         this.clock = clock;
         this.redis = redis;
-        this.prefix = prefix;
-    }
-
-    /**
-     * The Redis key that records a signed request as used: the same for a POST (Admission) and a GET. Called only
-     * after the signature verified, so it is 40 hex digits.
-     */
-    public static String key(String prefix, String signature) {
-        return prefix + "replay:" + signature.toLowerCase(java.util.Locale.ROOT);
+        this.keys = keys;
     }
 
     /**
@@ -71,7 +64,7 @@ public class ReplayGuard {
             return;
         }
         try {
-            redis.opsForValue().setIfAbsent(key(prefix, signature), digest(body), window.multipliedBy(2));
+            redis.opsForValue().setIfAbsent(keys.replay(signature), digest(body), window.multipliedBy(2));
         } catch (RuntimeException redisDown) {
             // the request was not processed; nothing more to do
         }
@@ -79,7 +72,7 @@ public class ReplayGuard {
 
     /** Throws {@link ReplayedCallbackException} when this signed request was seen before; records it otherwise. */
     public void requireFirstUse(String signature) {
-        if (!Boolean.TRUE.equals(redis.opsForValue().setIfAbsent(key(prefix, signature), "1",
+        if (!Boolean.TRUE.equals(redis.opsForValue().setIfAbsent(keys.replay(signature), "1",
                 window.multipliedBy(2)))) {
             throw new ReplayedCallbackException();
         }

@@ -40,6 +40,9 @@ import redis.clients.jedis.Jedis;
  */
 class DeliveryModesIT {
 
+    /** The service's key names, as it builds them (default prefix). */
+    private static final io.github.oac.store.Keys keys = new io.github.oac.store.Keys("oac:");
+
     private static final String TOKEN = "ittoken";
     private static final String SEND = "/cgi-bin/message/custom/send";
     private static final String COMPLETIONS = "/v1/chat/completions";
@@ -88,7 +91,7 @@ class DeliveryModesIT {
                     deliver(first, xml, query));
             assertThat(deliveries.subList(0, 2)).containsOnly("cut");
             assertThat(passiveText(deliveries.get(2))).startsWith("正在思考中");
-            awaitTrue(Duration.ofSeconds(30), () -> redis.exists("oac:outbox:" + openid));
+            awaitTrue(Duration.ofSeconds(30), () -> redis.exists(keys.outbox(openid)));
             first.kill();
         } finally {
             first.close();
@@ -116,10 +119,10 @@ class DeliveryModesIT {
 
             assertThat(passiveText(onA.get())).isEqualTo("one answer");
             assertThat(passiveText(onB.get())).as("the same message: the same reply").isEqualTo("one answer");
-            awaitTrue(Duration.ofSeconds(10), () -> !redis.exists("oac:inbox:" + openid));
+            awaitTrue(Duration.ofSeconds(10), () -> !redis.exists(keys.inbox(openid)));
             assertThat(modelCalls("asked on both")).isEqualTo(1);
             assertThat(sends()).isZero();
-            assertThat(redis.exists("oac:outbox:" + openid)).as("nothing owed twice").isFalse();
+            assertThat(redis.exists(keys.outbox(openid))).as("nothing owed twice").isFalse();
         }
     }
 
@@ -137,7 +140,7 @@ class DeliveryModesIT {
 
             assertThat(onA.get()).isEqualTo("success");
             assertThat(onB.get()).isEqualTo("success");
-            awaitTrue(Duration.ofSeconds(20), () -> sends() == 1 && !redis.exists("oac:inbox:" + openid));
+            awaitTrue(Duration.ofSeconds(20), () -> sends() == 1 && !redis.exists(keys.inbox(openid)));
             Thread.sleep(1000); // anything doubled would have arrived by now
             assertThat(sends()).isEqualTo(1);
             assertThat(modelCalls("slow on both")).isEqualTo(1);
@@ -158,6 +161,7 @@ class DeliveryModesIT {
         env.put("WECHAT_DELIVERY", mode);
         env.put("CHAT_QUEUE_LEASE_TTL", "3s");
         env.put("CHAT_RECOVERY_INTERVAL", "1000");
+        env.put("CHAT_RECOVERY_FULL_SWEEP", "3s");
         env.put("CHAT_OPENAI_TIMEOUT", "30000");
         env.put("CHAT_WECHAT_TYPING", "false");
         return env;

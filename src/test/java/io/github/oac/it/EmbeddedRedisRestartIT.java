@@ -43,6 +43,9 @@ import redis.clients.jedis.Jedis;
  */
 class EmbeddedRedisRestartIT {
 
+    /** The service's key names, as it builds them (default prefix). */
+    private static final io.github.oac.store.Keys keys = new io.github.oac.store.Keys("oac:");
+
     private static final String TOKEN = "ittoken";
     private static final String SEND = "/cgi-bin/message/custom/send";
     private static final String COMPLETIONS = "/v1/chat/completions";
@@ -120,8 +123,8 @@ class EmbeddedRedisRestartIT {
             awaitTrue(Duration.ofSeconds(60), () -> sends(openid) >= 1);
             try (Jedis redis = new Jedis("127.0.0.1", port)) {
                 redis.auth(Files.readString(dataDir.resolve("redis.secret")).strip()); // the server has a password
-                awaitTrue(Duration.ofSeconds(30), () -> !redis.exists("oac:inbox:" + openid)
-                        && redis.scard("oac:inboxes") == 0);
+                awaitTrue(Duration.ofSeconds(30), () -> !redis.exists(keys.inbox(openid))
+                        && redis.keys("oac:{*}:inbox").isEmpty());
             }
             assertThat(sentTexts(openid)).as("answered exactly once, with the answer").containsExactly("slow answer");
 
@@ -186,6 +189,7 @@ class EmbeddedRedisRestartIT {
         env.put("CHAT_DATA_DIR", dataDir.toString());
         env.put("CHAT_QUEUE_LEASE_TTL", "3s");
         env.put("CHAT_RECOVERY_INTERVAL", "1000");
+        env.put("CHAT_RECOVERY_FULL_SWEEP", "3s");
         env.put("CHAT_OPENAI_TIMEOUT", "10000");
         env.put("CHAT_RATE_LIMIT_PER_MINUTE", "0");
         return env;

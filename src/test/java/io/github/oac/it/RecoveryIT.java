@@ -45,6 +45,9 @@ import redis.clients.jedis.Jedis;
  */
 class RecoveryIT {
 
+    /** The service's key names, as it builds them (default prefix). */
+    private static final io.github.oac.store.Keys keys = new io.github.oac.store.Keys("oac:");
+
     private static final String TOKEN = "ittoken";
     private static final String SEND = "/cgi-bin/message/custom/send";
     private static final String COMPLETIONS = "/v1/chat/completions";
@@ -105,7 +108,7 @@ class RecoveryIT {
         try (ServiceProcess second = ServiceProcess.start("killed-second", env())) {
             awaitTrue(Duration.ofSeconds(60), () -> sends(openid) >= 1);
             long seconds = (System.nanoTime() - restarted) / 1_000_000_000;
-            awaitTrue(Duration.ofSeconds(30), () -> !redis.exists("oac:inbox:" + openid));
+            awaitTrue(Duration.ofSeconds(30), () -> !redis.exists(keys.inbox(openid)));
             assertThat(sends(openid)).as("answered exactly once").isEqualTo(1);
             assertThat(sentTexts(openid)).as("with the answer, not the apology").containsExactly("slow answer");
             assertThat(seconds).as("within a minute of the new instance starting").isLessThan(60);
@@ -131,7 +134,7 @@ class RecoveryIT {
         }
         try (ServiceProcess second = ServiceProcess.start("graceful-second", env())) {
             awaitTrue(Duration.ofSeconds(60), () -> openids.stream().allMatch(openid -> sends(openid) >= 1));
-            awaitTrue(Duration.ofSeconds(30), () -> redis.scard("oac:inboxes") == 0);
+            awaitTrue(Duration.ofSeconds(30), () -> redis.keys("oac:{*}:inbox").isEmpty());
             for (String openid : openids) {
                 assertThat(sentTexts(openid)).as(openid).containsExactly("answer");
             }
@@ -160,11 +163,11 @@ class RecoveryIT {
         } finally {
             first.close();
         }
-        assertThat(redis.scard("oac:inboxes")).as("unfinished turns stay in Redis").isPositive();
+        assertThat(redis.keys("oac:{*}:inbox")).as("unfinished turns stay in Redis").isNotEmpty();
 
         try (ServiceProcess second = ServiceProcess.start("cut-off-second", env())) {
             awaitTrue(Duration.ofSeconds(60), () -> openids.stream().allMatch(openid -> sends(openid) >= 1));
-            awaitTrue(Duration.ofSeconds(30), () -> redis.scard("oac:inboxes") == 0);
+            awaitTrue(Duration.ofSeconds(30), () -> redis.keys("oac:{*}:inbox").isEmpty());
             for (String openid : openids) {
                 assertThat(sentTexts(openid)).as(openid).containsExactly("answer");
             }
@@ -217,7 +220,7 @@ class RecoveryIT {
                 post.get();
             }
             pool.shutdown();
-            awaitTrue(Duration.ofSeconds(300), () -> redis.scard("oac:inboxes") == 0);
+            awaitTrue(Duration.ofSeconds(300), () -> redis.keys("oac:{*}:inbox").isEmpty());
             faults.on(false);
 
             List<String> accepted = outcomes.entrySet().stream().filter(e -> "success".equals(e.getValue()))
@@ -242,7 +245,7 @@ class RecoveryIT {
                     if (!accepted.contains(id)) {
                         continue; // turned away (busy, or Redis was stalled through WeChat's retries)
                     }
-                    if (redis.hexists("oac:dead", id)) {
+                    if (redis.hexists(keys.deadLetters(), id)) {
                         dead++;
                         deadHere++;
                     } else if (copies == 1) {
@@ -292,6 +295,7 @@ class RecoveryIT {
         env.put("REDIS_URL", "redis://127.0.0.1:" + redisServer.port());
         env.put("CHAT_QUEUE_LEASE_TTL", "3s");
         env.put("CHAT_RECOVERY_INTERVAL", "1000");
+        env.put("CHAT_RECOVERY_FULL_SWEEP", "3s");
         env.put("CHAT_OPENAI_TIMEOUT", "1500");
         env.put("CHAT_RATE_LIMIT_PER_MINUTE", "0");
         env.put("CHAT_REDELIVERY_OPENAI_MAXIMUM_REDELIVERIES", "3");

@@ -38,12 +38,22 @@ final class ServiceProcess implements AutoCloseable {
     /** On the JDK in javaHome, with this much heap at most (-Xmx). */
     static ServiceProcess start(String name, Map<String, String> env, String javaHome, String maxHeap)
             throws Exception {
+        return start(name, env, javaHome, maxHeap, "target/officialaccount-chatgpt.jar");
+    }
+
+    /** Another build of the service (an earlier release's jar, say). */
+    static ServiceProcess start(String name, Map<String, String> env, String jar) throws Exception {
+        return start(name, env, System.getProperty("java.home"), "384m", jar);
+    }
+
+    private static ServiceProcess start(String name, Map<String, String> env, String javaHome, String maxHeap,
+                                        String jar) throws Exception {
         int port = freePort();
         int managementPort = freePort();
         File log = new File("target/it-logs/" + name + ".log");
         log.getParentFile().mkdirs();
         ProcessBuilder builder = new ProcessBuilder(javaHome + File.separator + "bin" + File.separator + "java",
-                "-Xmx" + maxHeap, "-XX:TieredStopAtLevel=1", "-jar", "target/officialaccount-chatgpt.jar")
+                "-Xmx" + maxHeap, "-XX:TieredStopAtLevel=1", "-jar", jar)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log));
         // a null value removes the variable (REDIS_URL from the developer's shell must not leak in)

@@ -41,6 +41,9 @@ import redis.clients.jedis.Jedis;
  */
 class TokenRefreshIT {
 
+    /** The service's key names, as it builds them (default prefix). */
+    private static final io.github.oac.store.Keys keys = new io.github.oac.store.Keys("oac:");
+
     private static final String TOKEN = "tokenit";
     private static final String APP_ID = "wxtokenit";
     private static final String SEND = "/cgi-bin/message/custom/send";
@@ -97,10 +100,10 @@ class TokenRefreshIT {
                 assertThat(callback.get()).isEqualTo("success");
             }
             awaitTrue(Duration.ofSeconds(60), () -> answeredFollowers().size() == FOLLOWERS
-                    || redis.exists("oac:dead"));
+                    || redis.exists(keys.deadLetters()));
             Thread.sleep(1000); // anything doubled would have arrived by now
 
-            assertThat(redis.exists("oac:dead")).as("no dead letter").isFalse();
+            assertThat(redis.exists(keys.deadLetters())).as("no dead letter").isFalse();
             assertThat(answeredFollowers()).as("every follower answered").isEqualTo(followers);
             assertThat(stubs.findAll(postRequestedFor(urlPathEqualTo(SEND))
                     .withQueryParam("access_token", equalTo("NEW_TOKEN")))).as("and once").hasSize(FOLLOWERS);

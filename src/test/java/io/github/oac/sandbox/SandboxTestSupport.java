@@ -56,7 +56,7 @@ public abstract class SandboxTestSupport {
     @AfterEach
     void awaitNothingInFlight() {
         Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
-                .until(() -> redis.opsForSet().size("oac:inboxes") == 0
+                .until(() -> redis.keys("oac:{*}:inbox").isEmpty()
                         && camel.getInflightRepository().size() == 0);
     }
 

@@ -6,7 +6,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-/** The dead letters' scripts (dead-letter, replay, purge, page), branch by branch. */
+/** The dead letters' scripts (dead-letter, requeue, drop-letter, purge, page), branch by branch. */
 class DeadLetterScriptsTest extends ScriptTestSupport {
 
     private static final String DEAD = "t:dead";
@@ -32,23 +32,55 @@ class DeadLetterScriptsTest extends ScriptTestSupport {
         assertThat(redis.zscore(BY_TIME, "m1")).isEqualTo(2000.0);
     }
 
-    private static Long replay(String id) {
-        return runForLong("replay", List.of(DEAD, "t:inbox:o1", "t:inboxes", "t:progress:" + id, BY_TIME,
-                "t:dead:of:o1"), id, "{\"Key\":\"" + id + "\"}", "o1");
+    private static Long requeue(String id, String deadAt) {
+        return runForLong("requeue", List.of("t:inbox:o1", "t:inboxes", "t:progress:" + id, "t:requeued:" + id),
+                "{\"Key\":\"" + id + "\"}", "o1", deadAt, "600000");
+    }
+
+    private static Long drop(String id, String deadAt) {
+        return runForLong("drop-letter", List.of(DEAD, BY_TIME, "t:dead:of:o1"), id, deadAt);
     }
 
     @Test
-    void aReplayMovesTheMessageBackOnceAndDropsItsProgress() {
-        record("m1", "o1", 1000);
+    void aRequeueQueuesTheMessageOncePerLetterAndDropsItsProgress() {
         redis.hset("t:progress:m1", "attempts", "4");
 
-        assertThat(replay("m1")).isEqualTo(1);
+        assertThat(requeue("m1", "2026-12-07T01:00:00Z")).isEqualTo(1);
         assertThat(redis.lrange("t:inbox:o1", 0, -1)).containsExactly("{\"Key\":\"m1\"}");
         assertThat(redis.sismember("t:inboxes", "o1")).isTrue();
-        assertThat(redis.exists(DEAD, BY_TIME, "t:dead:of:o1", "t:progress:m1")).isZero();
+        assertThat(redis.exists("t:progress:m1")).isFalse();
+        assertThat(redis.get("t:requeued:m1")).isEqualTo("2026-12-07T01:00:00Z");
+        assertThat(redis.pttl("t:requeued:m1")).isBetween(1L, 600000L);
 
-        assertThat(replay("m1")).as("replayed already").isZero();
+        assertThat(requeue("m1", "2026-12-07T01:00:00Z")).as("the same letter again").isZero();
         assertThat(redis.llen("t:inbox:o1")).isEqualTo(1);
+
+        assertThat(requeue("m1", "2026-12-07T02:00:00Z")).as("it died again: a new letter").isEqualTo(1);
+        assertThat(redis.llen("t:inbox:o1")).isEqualTo(2);
+    }
+
+    private static String deadLetter(String id, String deadAt) {
+        return "{\"id\":\"" + id + "\",\"openid\":\"o1\",\"deadAt\":\"" + deadAt + "\"}";
+    }
+
+    @Test
+    void aReplayedLetterIsDroppedWithItsIndexEntriesOnlyWhileItIsTheSameLetter() {
+        runForLong("dead-letter", List.of(DEAD, BY_TIME, "t:dead:of:o1"), "m1", deadLetter("m1", "T2"), "2000");
+
+        assertThat(drop("m1", "T1")).as("the message died again since").isZero();
+        assertThat(redis.hexists(DEAD, "m1")).isTrue();
+
+        assertThat(drop("m1", "T2")).isEqualTo(1);
+        assertThat(redis.exists(DEAD, BY_TIME, "t:dead:of:o1")).isZero();
+        assertThat(drop("m1", "T2")).as("gone already").isZero();
+    }
+
+    @Test
+    void aLetterWithoutATimeIsDroppedByAReplayThatSawNone() {
+        redis.hset(DEAD, "m1", "{\"id\":\"m1\",\"openid\":\"o1\"}");
+        assertThat(drop("m1", "")).isEqualTo(1);
+        redis.hset(DEAD, "m2", "not json");
+        assertThat(drop("m2", "")).isEqualTo(1);
     }
 
     @Test
@@ -60,9 +92,9 @@ class DeadLetterScriptsTest extends ScriptTestSupport {
         redis.hset(DEAD, "e", "not json");
         redis.zadd(BY_TIME, 500, "e");
 
-        assertThat(runForLong("purge", List.of(DEAD, BY_TIME), "5000", "2", "t:")).isEqualTo(2);
+        assertThat(runForLong("purge", List.of(DEAD, BY_TIME), "5000", "2", "t:dead:of:")).isEqualTo(2);
         assertThat(redis.hkeys(DEAD)).containsExactlyInAnyOrder("b", "c", "d");
-        assertThat(runForLong("purge", List.of(DEAD, BY_TIME), "5000", "10", "t:")).isEqualTo(2);
+        assertThat(runForLong("purge", List.of(DEAD, BY_TIME), "5000", "10", "t:dead:of:")).isEqualTo(2);
         assertThat(redis.hkeys(DEAD)).containsExactly("d");
         assertThat(redis.zrange(BY_TIME, 0, -1)).containsExactly("d");
         assertThat(redis.smembers("t:dead:of:o1")).containsExactly("d");
@@ -84,7 +116,7 @@ class DeadLetterScriptsTest extends ScriptTestSupport {
         assertThat(page("1000", "b", 2)).containsExactly("c", "2000", letter("c", "o1"), "d", "3000",
                 letter("d", "o1"));
 
-        replay("c");
+        drop("c", "");
         assertThat(page("2000", "c", 5)).as("after a replayed letter").containsExactly("d", "3000",
                 letter("d", "o1"));
         assertThat(page("1000", "a", 5)).containsExactly("b", "1000", letter("b", "o1"), "d", "3000",

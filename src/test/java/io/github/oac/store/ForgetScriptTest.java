@@ -6,11 +6,14 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-/** Forgetting a follower who unfollowed (forget.lua): what came before the event goes, what came after stays. */
+/**
+ * Forgetting a follower who unfollowed (forget.lua, then forget-letters.lua): what came before the event goes, what
+ * came after stays, and their dead letters keep no text.
+ */
 class ForgetScriptTest extends ScriptTestSupport {
 
     private static final List<String> KEYS = List.of("t:inboxes", "t:inbox:o1", "t:owner:o1", "t:memory:o1",
-            "t:pending:o1", "t:outbox:o1", "t:rate:o1", "t:left:o1", "t:dead", "t:dead:of:o1");
+            "t:pending:o1", "t:outbox:o1", "t:rate:o1", "t:left:o1");
 
     private static String message(String key, long createTime, long arrivedAt) {
         return "{\"Key\":\"" + key + "\",\"CreateTime\":\"" + createTime + "\",\"At\":" + arrivedAt
@@ -18,7 +21,8 @@ class ForgetScriptTest extends ScriptTestSupport {
     }
 
     private static Long forget(long createTime, long arrivedAt) {
-        return runForLong("forget", KEYS, "o1", Long.toString(createTime), Long.toString(arrivedAt), "t:", "86400000");
+        return runForLong("forget", KEYS, "o1", Long.toString(createTime), Long.toString(arrivedAt), "t:progress:",
+                "t:reply:", "86400000");
     }
 
     @Test
@@ -80,7 +84,8 @@ class ForgetScriptTest extends ScriptTestSupport {
         redis.hset("t:dead", "other", "{\"id\":\"other\",\"openid\":\"o2\",\"message\":{\"Content\":\"kept\"}}");
         redis.sadd("t:dead:of:o1", "m1");
 
-        forget(100, 100_500);
+        assertThat(runForLong("forget-letters", List.of("t:dead", "t:dead:of:o1"))).isEqualTo(1);
+        assertThat(runForLong("forget-letters", List.of("t:dead", "t:dead:of:o1"))).as("once").isZero();
 
         String letter = redis.hget("t:dead", "m1");
         assertThat(letter).contains("\"forgotten\":true").contains("\"reason\":\"failed\"")

@@ -254,7 +254,7 @@ class InboxScriptsTest extends ScriptTestSupport {
         redis.rpush("t:inbox:answered", FIRST);
         redis.set("t:owner:answered", "tok");
 
-        assertThat(runForList("orphans", List.of(INBOXES), "t:")).containsExactly("waiting");
+        assertThat(runForList("orphans", List.of(INBOXES), "t:owner:", "", "t:inbox:", "")).containsExactly("waiting");
         assertThat(redis.smembers(INBOXES)).containsExactlyInAnyOrder("waiting", "answered");
     }
 

@@ -1,11 +1,15 @@
-package io.github.oac.store;
+package io.github.oac.ops;
 
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+
+import io.github.oac.store.DeadLetters;
+import io.github.oac.store.Outbox;
 
 /**
  * What happened to callbacks and answers, as Micrometer counters under /actuator/metrics: oac.callbacks (tag
@@ -78,12 +82,18 @@ public class Metrics {
         }
     }
 
-    public void deadLetter(String reason) {
-        registry.counter("oac.dead.letters", "reason", reason).increment();
+    /** A message became a dead letter (the store announces it): counted by kind of reason. */
+    @EventListener
+    public void deadLetter(DeadLetters.Recorded letter) {
+        String reason = letter.reason();
+        registry.counter("oac.dead.letters", "reason", reason.contains("errcode") ? "wechat-refused"
+                : reason.startsWith("older") ? "expired" : reason.startsWith("moderated") ? "moderated" : "failed")
+                .increment();
     }
 
     /** Dead letters deleted because they outlived chat.dead-letters.retention. */
-    public void deadLettersPurged(long count) {
-        registry.counter("oac.dead.letters.purged").increment(count);
+    @EventListener
+    public void deadLettersPurged(DeadLetters.Purged purge) {
+        registry.counter("oac.dead.letters.purged").increment(purge.count());
     }
 }

@@ -1,4 +1,4 @@
-package io.github.oac.store;
+package io.github.oac.ops;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

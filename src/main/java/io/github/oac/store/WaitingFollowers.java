@@ -1,0 +1,126 @@
+package io.github.oac.store;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.springframework.data.redis.core.RedisCallback;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.stereotype.Component;
+
+import io.github.oac.config.ChatProperties;
+
+/**
+ * The followers with unanswered messages, kept in one set a Redis slot (Keys.waiting: each follower is in the set
+ * of their own slot, so admission and claim update it in their one-slot step), and the recovery's search through
+ * them for followers nobody is answering. Reading all 16,384 sets costs one pipeline of as many commands, so it is
+ * done at most every chat.recovery.full-sweep (and at start-up): that finds what a crashed instance left. Between,
+ * each pass reads only the sets known to hold followers and those of followers this instance dealt with since
+ * (noted by admission, claim and replay), which covers what this instance itself left behind: a wake dropped by a
+ * full queue, a turn given up or paused. Called as {@code waitingFollowers}.
+ */
+@Component("waitingFollowers")
+public class WaitingFollowers {
+
+    /** orphans.lua: a follower's lease is ownerAround[0] + openid + ownerAround[1], their inbox likewise. */
+    record Orphans(String waiting, List<String> ownerAround, List<String> inboxAround) implements Script.Call {
+        public List<String> keys() {
+            return List.of(waiting);
+        }
+
+        public List<String> args() {
+            return List.of(ownerAround.get(0), ownerAround.get(1), inboxAround.get(0), inboxAround.get(1));
+        }
+    }
+
+    @SuppressWarnings("rawtypes")
+    private static final Script<Orphans, List> ORPHANS = Script.of("orphans", List.class);
+
+    private final StringRedisTemplate redis;
+    private final Keys keys;
+    private final Duration fullSweep;
+    private final Clock clock = Clock.systemUTC();
+    /** Slots of followers this instance dealt with since the last pass. */
+    private final Set<Integer> noted = ConcurrentHashMap.newKeySet();
+    /** Slots whose set held followers at the last reading, with how many. */
+    private final Map<Integer, Long> known = new ConcurrentHashMap<>();
+    private long nextFullSweep;
+
+    public WaitingFollowers(StringRedisTemplate redis, Keys keys, ChatProperties properties) {
+        this.redis = redis;
+        this.keys = keys;
+        Duration configured = properties.recovery().fullSweep();
+        this.fullSweep = configured == null ? Duration.ofSeconds(30) : configured;
+    }
+
+    /** This follower may have unanswered messages: the next pass reads their set. */
+    public void note(String openid) {
+        noted.add(keys.waitingSlot(openid));
+    }
+
+    /** Followers whose inbox holds messages nobody is answering (their lease lapsed): to be woken again. */
+    @SuppressWarnings("unchecked")
+    public synchronized List<String> orphans() {
+        long now = clock.millis();
+        Set<Integer> slots = new TreeSet<>();
+        boolean full = now >= nextFullSweep;
+        if (full) {
+            for (int slot = 0; slot < Keys.SLOTS; slot++) {
+                slots.add(slot);
+            }
+            nextFullSweep = now + fullSweep.toMillis();
+        } else {
+            slots.addAll(known.keySet());
+        }
+        for (Integer slot : List.copyOf(noted)) {
+            noted.remove(slot);
+            slots.add(slot);
+        }
+        List<Integer> read = List.copyOf(slots);
+        List<Long> sizes = sizes(read);
+        if (full) {
+            known.clear();
+        }
+        for (int i = 0; i < read.size(); i++) {
+            if (sizes.get(i) > 0) {
+                known.put(read.get(i), sizes.get(i));
+            } else {
+                known.remove(read.get(i));
+            }
+        }
+        List<String> orphans = new ArrayList<>();
+        for (Integer slot : List.copyOf(known.keySet())) {
+            List<String> found = ORPHANS.run(redis, new Orphans(keys.waitingIn(slot), keys.around(keys::owner),
+                    keys.around(keys::inbox)));
+            if (found != null) {
+                orphans.addAll(found);
+            }
+        }
+        return orphans;
+    }
+
+    /** Followers with unanswered messages, on every instance, as of the last pass. */
+    public long count() {
+        return known.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** The sizes of these slots' sets, read in one pipeline. */
+    private List<Long> sizes(List<Integer> slots) {
+        if (slots.isEmpty()) {
+            return List.of();
+        }
+        List<Object> sizes = redis.executePipelined((RedisCallback<Object>) connection -> {
+            for (Integer slot : slots) {
+                connection.setCommands().sCard(keys.waitingIn(slot).getBytes(StandardCharsets.UTF_8));
+            }
+            return null;
+        });
+        return sizes.stream().map(size -> size instanceof Long count ? count : 0L).toList();
+    }
+}
