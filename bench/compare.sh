@@ -18,13 +18,17 @@ if [ ! -f $PEER ]; then
     (cd target/peer-wxjava && mvn -q -B -DskipTests package)
 fi
 mkdir -p bench/results
-targets=(--target "project=$JAVA -Xmx512m -jar target/officialaccount-chatgpt.jar"
+# the harness counts answers where customer-service messages arrive, so this service pushes them (not inside the
+# callback's reply), and drops inherited WECHAT_* variables: set through env; each build gets its own data dir
+# (embedded Redis), as two instances never share one
+service() { echo "env WECHAT_DELIVERY=push CHAT_DATA_DIR=$(mktemp -d) $JAVA -Xmx512m -jar $1"; }
+targets=(--target "project=$(service target/officialaccount-chatgpt.jar)"
          --target "peer=$JAVA -Xmx512m -jar $PEER")
-[ -n "${BEFORE:-}" ] && targets+=(--target "before=$JAVA -Xmx512m -jar $BEFORE")
+[ -n "${BEFORE:-}" ] && targets+=(--target "before=$(service "$BEFORE")")
 for delay in "${@:-0 200 2000}"; do
     for d in $delay; do
-        # every target gets its own data dir (embedded Redis) and a free management port
-        CHAT_DATA_DIR=$(mktemp -d) MANAGEMENT_SERVER_PORT=0 \
+        # and a free management port
+        MANAGEMENT_SERVER_PORT=0 \
         python3 ../shared/bench/load/compare.py --e2e 28700 --rounds 2 --startups 1 --model-delay-ms "$d" \
             --drain-limit "${DRAIN_LIMIT:-300}" --out "bench/results/e2e-${d}ms.md" "${targets[@]}"
     done
