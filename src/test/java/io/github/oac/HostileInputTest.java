@@ -193,6 +193,17 @@ class HostileInputTest extends RouteTestSupport {
     }
 
     @Test
+    void anOpenidNotOfWechatsShapeIsABadRequestAndNothingIsQueued() {
+        for (String openid : List.of("o}:inbox", "o{x}y", "o with space", "o\u200Bzero", "o".repeat(65))) {
+            ResponseEntity<String> response = postCallback(textMessage(openid, newMsgId(), "odd openid"));
+            assertThat(response.getStatusCode()).as(openid).isEqualTo(HttpStatus.BAD_REQUEST);
+            assertThat(response.getBody()).isEqualTo("bad request");
+        }
+        assertThat(redis.keys("oac:{default:o*")).isEmpty();
+        assertThat(modelCallsAsking("odd openid")).isEmpty();
+    }
+
+    @Test
     void aReplayClaimingToBeEncryptedIsStillAReplayWhereNoKeyCheckedItsBody() {
         String openid = newOpenid();
         String forgedFor = newOpenid();

@@ -30,7 +30,6 @@ public class SandboxCallbacks {
     static final String NONCE = "sandboxNonce";
     static final String MSG_ID = "sandboxMsgId";
 
-    private static final Pattern OPENID_SHAPE = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Pattern EVENT_KEY_SHAPE = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
     /** More than chat.openai.max-question-chars by default, so a cut question can be tried. */
     private static final int MAX_TEXT = 10_000;
@@ -102,7 +101,7 @@ public class SandboxCallbacks {
     }
 
     private Callback callback(SandboxMessage message) {
-        if (message == null || message.openid() == null || !OPENID_SHAPE.matcher(message.openid()).matches()) {
+        if (message == null || !io.github.oac.wechat.Openids.isWellFormed(message.openid())) {
             throw new BadMessage("openid must be 1 to 64 letters, digits, - or _");
         }
         String head = "<xml><ToUserName>" + cdata("gh_sandbox") + "</ToUserName><FromUserName>"

@@ -31,10 +31,14 @@ public record InboundMessage(
                 : fromUserName + ":" + createTime + (hasText(event) ? ":" + event.trim() : "");
     }
 
-    /** Carries what every message and event has; anything less is refused with 400. */
+    /**
+     * Carries what every message and event has, and an OpenID of WeChat's shape (letters, digits, '-' and '_'; it
+     * names the follower's Redis keys and their hash tag); anything less is refused with 400.
+     */
     @JsonIgnore
     public boolean isComplete() {
-        return hasText(fromUserName) && hasText(msgType) && hasText(createTime);
+        return hasText(fromUserName) && Openids.isWellFormed(fromUserName) && hasText(msgType)
+                && hasText(createTime);
     }
 
     /**
