@@ -152,6 +152,30 @@ public abstract class RouteTestSupport {
         return "http://127.0.0.1:" + managementPort + path;
     }
 
+    /**
+     * The Redis round trips one short answer costs, from its callback (posted through postCallback, so in whatever
+     * mode the test class runs) to the message leaving its inbox: the server's command log for this follower's and
+     * this message's keys, signed requests and the access token, without this follower's lease heartbeat. The token
+     * is fetched by a warm-up question first, as it is kept afterwards.
+     */
+    protected List<String> redisRoundTripsOfOneAnswer(String answer) throws Exception {
+        stubModelAnswer(answer);
+        postCallback(textMessage(newOpenid(), newMsgId(), "warm up"));
+        awaitQuiet(Duration.ofSeconds(15));
+        String openid = newOpenid();
+        String msgId = newMsgId();
+        try (RedisCommandLog log = RedisCommandLog.start(
+                camel.getRegistry().findSingleByType(io.github.oac.store.RedisEndpoint.class).url())) {
+            postCallback(textMessage(openid, msgId, "how many round trips?"));
+            await(() -> sendsTo(openid), sends -> sends.size() == 1);
+            awaitQuiet(Duration.ofSeconds(15));
+            assertThat(textsSentTo(openid)).containsExactly(answer);
+            return log.mentioning(openid, msgId, "oac:token:", "oac:replay:").stream()
+                    .filter(line -> !line.contains("\"1\" \"" + keys.owner(openid) + "\"")) // the lease heartbeat
+                    .toList();
+        }
+    }
+
     /** The texts WeChat received for this follower, in the order they arrived. */
     protected List<String> textsSentTo(String openid) {
         return sendsTo(openid).stream()

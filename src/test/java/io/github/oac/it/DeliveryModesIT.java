@@ -7,31 +7,29 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.github.oac.it.WechatSide.awaitTrue;
+import static io.github.oac.it.WechatSide.deliver;
+import static io.github.oac.it.WechatSide.newMsgId;
+import static io.github.oac.it.WechatSide.passiveText;
+import static io.github.oac.it.WechatSide.signedQuery;
+import static io.github.oac.it.WechatSide.text;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.dataformat.xml.XmlMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 
 import io.github.oac.store.EmbeddedRedis;
-import io.github.oac.wechat.WechatSignature;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -46,8 +44,6 @@ class DeliveryModesIT {
     private static final String TOKEN = "ittoken";
     private static final String SEND = "/cgi-bin/message/custom/send";
     private static final String COMPLETIONS = "/v1/chat/completions";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private static final XmlMapper XML = new XmlMapper();
 
     private static EmbeddedRedis redisServer;
     private static Jedis redis;
@@ -84,7 +80,7 @@ class DeliveryModesIT {
         stubModel("owed answer", 16_000);
         String openid = "opassive" + ThreadLocalRandom.current().nextInt(1_000_000);
         String xml = text(openid, newMsgId(), "think long");
-        String query = signedQuery();
+        String query = signedQuery(TOKEN);
         ServiceProcess first = ServiceProcess.start("passive-first", env("passive"));
         try {
             List<String> deliveries = List.of(deliver(first, xml, query), deliver(first, xml, query),
@@ -97,7 +93,7 @@ class DeliveryModesIT {
             first.close();
         }
         try (ServiceProcess second = ServiceProcess.start("passive-second", env("passive"))) {
-            String next = deliver(second, image(openid), signedQuery());
+            String next = deliver(second, image(openid), signedQuery(TOKEN));
 
             assertThat(passiveText(next)).isEqualTo("owed answer");
             assertThat(modelCalls("think long")).isEqualTo(1);
@@ -110,7 +106,7 @@ class DeliveryModesIT {
         stubModel("one answer", 3_000);
         String openid = "ooverlap" + ThreadLocalRandom.current().nextInt(1_000_000);
         String xml = text(openid, newMsgId(), "asked on both");
-        String query = signedQuery();
+        String query = signedQuery(TOKEN);
         try (ServiceProcess a = ServiceProcess.start("overlap-a", env("passive"));
              ServiceProcess b = ServiceProcess.start("overlap-b", env("passive"))) {
             CompletableFuture<String> onA = CompletableFuture.supplyAsync(() -> deliverQuietly(a, xml, query));
@@ -131,7 +127,7 @@ class DeliveryModesIT {
         stubModel("pushed once", 6_000);
         String openid = "ohybrid" + ThreadLocalRandom.current().nextInt(1_000_000);
         String xml = text(openid, newMsgId(), "slow on both");
-        String query = signedQuery();
+        String query = signedQuery(TOKEN);
         try (ServiceProcess a = ServiceProcess.start("hybrid-a", env("hybrid"));
              ServiceProcess b = ServiceProcess.start("hybrid-b", env("hybrid"))) {
             CompletableFuture<String> onA = CompletableFuture.supplyAsync(() -> deliverQuietly(a, xml, query));
@@ -172,42 +168,12 @@ class DeliveryModesIT {
                 + "\"assistant\",\"content\":\"" + answer + "\"}}]}").withFixedDelay(delayMillis)));
     }
 
-    /** One delivery as WeChat makes it: the response, or "cut" when none came within 5 s. */
-    private static String deliver(ServiceProcess service, String xml, String query) throws Exception {
-        try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(service.url("/wechat?" + query)))
-                    .timeout(Duration.ofSeconds(5)).header("Content-Type", "text/xml")
-                    .POST(HttpRequest.BodyPublishers.ofString(xml)).build(), HttpResponse.BodyHandlers.ofString());
-            return response.body();
-        } catch (HttpTimeoutException cut) {
-            return "cut";
-        }
-    }
-
     private static String deliverQuietly(ServiceProcess service, String xml, String query) {
         try {
             return deliver(service, xml, query);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String passiveText(String body) throws Exception {
-        return body != null && body.startsWith("<xml>") ? XML.readTree(body).path("Content").asText() : null;
-    }
-
-    private static String signedQuery() {
-        String timestamp = Long.toString(System.currentTimeMillis() / 1000);
-        String nonce = Integer.toString(ThreadLocalRandom.current().nextInt(1_000_000_000));
-        return "signature=" + WechatSignature.sign(TOKEN, timestamp, nonce) + "&timestamp=" + timestamp + "&nonce="
-                + nonce;
-    }
-
-    private static String text(String openid, String msgId, String content) {
-        return "<xml><ToUserName><![CDATA[gh_it]]></ToUserName><FromUserName><![CDATA[" + openid
-                + "]]></FromUserName><CreateTime>" + System.currentTimeMillis() / 1000 + "</CreateTime>"
-                + "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[" + content + "]]></Content><MsgId>" + msgId
-                + "</MsgId></xml>";
     }
 
     private static String image(String openid) {
@@ -226,17 +192,4 @@ class DeliveryModesIT {
         return stubs.findAll(postRequestedFor(urlPathEqualTo(SEND))).size();
     }
 
-    private static String newMsgId() {
-        return Long.toString(7_300_000_000_000_000_000L + ThreadLocalRandom.current().nextLong(1_000_000_000_000_000L));
-    }
-
-    private static void awaitTrue(Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + timeout);
-            }
-            Thread.sleep(100); // polling with a deadline
-        }
-    }
 }

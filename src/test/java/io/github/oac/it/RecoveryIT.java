@@ -7,6 +7,8 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.github.oac.it.WechatSide.awaitTrue;
+import static io.github.oac.it.WechatSide.newMsgId;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,7 +26,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -375,17 +376,4 @@ class RecoveryIT {
                 .toList();
     }
 
-    private static String newMsgId() {
-        return Long.toString(7_200_000_000_000_000_000L + ThreadLocalRandom.current().nextLong(1_000_000_000_000_000L));
-    }
-
-    private static void awaitTrue(Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + timeout);
-            }
-            Thread.sleep(100); // polling with a deadline
-        }
-    }
 }

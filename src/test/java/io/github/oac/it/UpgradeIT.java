@@ -8,13 +8,18 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.github.oac.it.WechatSide.awaitTrue;
+import static io.github.oac.it.WechatSide.deliver;
+import static io.github.oac.it.WechatSide.newMsgId;
+import static io.github.oac.it.WechatSide.passiveText;
+import static io.github.oac.it.WechatSide.signedQuery;
+import static io.github.oac.it.WechatSide.text;
 
 import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,13 +35,11 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.xml.XmlMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
 import io.github.oac.store.EmbeddedRedis;
-import io.github.oac.wechat.WechatSignature;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -57,7 +59,6 @@ class UpgradeIT {
     private static final String COMPLETIONS = "/v1/chat/completions";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final XmlMapper XML = new XmlMapper();
 
     private static EmbeddedRedis redisServer;
     private static Jedis redis;
@@ -114,7 +115,7 @@ class UpgradeIT {
         ServiceProcess passive = ServiceProcess.start("upgrade-previous-passive", env("passive"), previousJar);
         try {
             String xml = text(owedTo, newMsgId(), "think long");
-            String query = signedQuery();
+            String query = signedQuery(TOKEN);
             List<String> deliveries = List.of(deliver(passive, xml, query), deliver(passive, xml, query),
                     deliver(passive, xml, query));
             assertThat(passiveText(deliveries.get(2))).as("the last delivery got the placeholder").isNotBlank();
@@ -127,14 +128,15 @@ class UpgradeIT {
         // The previous release, in push delivery: a conversation, a dead letter, a rest for 继续, one in flight.
         ServiceProcess push = ServiceProcess.start("upgrade-previous-push", env("push"), previousJar);
         try {
-            assertThat(deliver(push, text(remembering, newMsgId(), "remember 42"), signedQuery()))
+            assertThat(deliver(push, text(remembering, newMsgId(), "remember 42"), signedQuery(TOKEN)))
                     .isEqualTo("success");
-            assertThat(deliver(push, text(refused, deadMsgId, "who are you"), signedQuery())).isEqualTo("success");
-            assertThat(deliver(push, text(longReader, newMsgId(), "write a lot"), signedQuery())).isEqualTo("success");
+            assertThat(deliver(push, text(refused, deadMsgId, "who are you"), signedQuery(TOKEN))).isEqualTo("success");
+            assertThat(deliver(push, text(longReader, newMsgId(), "write a lot"), signedQuery(TOKEN)))
+                    .isEqualTo("success");
             awaitTrue(Duration.ofSeconds(30), () -> sentTexts(remembering).size() == 1
                     && redis.hexists("oac:dead", deadMsgId) && redis.exists("oac:pending:" + longReader)
                     && !redis.exists("oac:inbox:" + longReader));
-            assertThat(deliver(push, text(inFlight, newMsgId(), "in flight"), signedQuery())).isEqualTo("success");
+            assertThat(deliver(push, text(inFlight, newMsgId(), "in flight"), signedQuery(TOKEN))).isEqualTo("success");
             awaitTrue(Duration.ofSeconds(20), () -> !modelRequests("in flight").isEmpty());
             push.kill(); // the question's turn dies with it, its lease held
         } finally {
@@ -153,7 +155,7 @@ class UpgradeIT {
             assertThat(sentTexts(inFlight)).as("the question in flight, answered exactly once")
                     .containsExactly("the answer in flight");
 
-            assertThat(deliver(current, text(remembering, newMsgId(), "what did I say?"), signedQuery()))
+            assertThat(deliver(current, text(remembering, newMsgId(), "what did I say?"), signedQuery(TOKEN)))
                     .isEqualTo("success");
             awaitTrue(Duration.ofSeconds(20), () -> sentTexts(remembering).size() == 2);
             List<LoggedRequest> asked = modelRequests("what did I say?");
@@ -161,13 +163,14 @@ class UpgradeIT {
             assertThat(asked.get(0).getBodyAsString()).as("the conversation is kept")
                     .contains("remember 42").contains("noted");
 
-            assertThat(deliver(current, text(longReader, newMsgId(), "继续"), signedQuery())).isEqualTo("success");
+            assertThat(deliver(current, text(longReader, newMsgId(), "继续"), signedQuery(TOKEN)))
+                    .isEqualTo("success");
             awaitTrue(Duration.ofSeconds(20), () -> sentTexts(longReader).size() > longSends);
             assertThat(String.join("", sentTexts(longReader).subList(longSends, sentTexts(longReader).size())))
                     .as("the rest kept for 继续").contains("六的余下部分");
             assertThat(modelRequests("继续")).as("继续 asks no model").isEmpty();
 
-            String next = deliver(current, text(owedTo, newMsgId(), "are you there?"), signedQuery());
+            String next = deliver(current, text(owedTo, newMsgId(), "are you there?"), signedQuery(TOKEN));
             assertThat(passiveText(next)).as("the owed answer goes with the next message").startsWith("owed answer");
             assertThat(modelRequests("think long")).as("asked once, before the upgrade").hasSize(1);
 
@@ -270,47 +273,4 @@ class UpgradeIT {
                 }).toList();
     }
 
-    /** One delivery as WeChat makes it: the response, or "cut" when none came within 5 s. */
-    private static String deliver(ServiceProcess service, String xml, String query) throws Exception {
-        try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(service.url("/wechat?"
-                    + query))).timeout(Duration.ofSeconds(5)).header("Content-Type", "text/xml")
-                    .POST(HttpRequest.BodyPublishers.ofString(xml)).build(), HttpResponse.BodyHandlers.ofString());
-            return response.body();
-        } catch (HttpTimeoutException cut) {
-            return "cut";
-        }
-    }
-
-    private static String passiveText(String body) throws Exception {
-        return body != null && body.startsWith("<xml>") ? XML.readTree(body).path("Content").asText() : null;
-    }
-
-    private static String signedQuery() {
-        String timestamp = Long.toString(System.currentTimeMillis() / 1000);
-        String nonce = Integer.toString(ThreadLocalRandom.current().nextInt(1_000_000_000));
-        return "signature=" + WechatSignature.sign(TOKEN, timestamp, nonce) + "&timestamp=" + timestamp + "&nonce="
-                + nonce;
-    }
-
-    private static String text(String openid, String msgId, String content) {
-        return "<xml><ToUserName><![CDATA[gh_it]]></ToUserName><FromUserName><![CDATA[" + openid
-                + "]]></FromUserName><CreateTime>" + System.currentTimeMillis() / 1000 + "</CreateTime>"
-                + "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[" + content + "]]></Content><MsgId>" + msgId
-                + "</MsgId></xml>";
-    }
-
-    private static String newMsgId() {
-        return Long.toString(7_000_000_000_000_000_000L + ThreadLocalRandom.current().nextLong(1_000_000_000_000L));
-    }
-
-    private static void awaitTrue(Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not true within " + timeout);
-            }
-            Thread.sleep(100); // polling with a deadline
-        }
-    }
 }
