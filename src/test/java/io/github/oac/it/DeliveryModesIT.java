@@ -11,11 +11,11 @@ import static io.github.oac.it.WechatSide.awaitTrue;
 import static io.github.oac.it.WechatSide.deliver;
 import static io.github.oac.it.WechatSide.newMsgId;
 import static io.github.oac.it.WechatSide.passiveText;
+import static io.github.oac.it.WechatSide.serviceEnv;
 import static io.github.oac.it.WechatSide.signedQuery;
 import static io.github.oac.it.WechatSide.text;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -146,18 +146,7 @@ class DeliveryModesIT {
     // ---- helpers ----
 
     private static Map<String, String> env(String mode) {
-        Map<String, String> env = new HashMap<>();
-        env.put("WECHAT_TOKEN", TOKEN);
-        env.put("WECHAT_APP_ID", "wxit");
-        env.put("WECHAT_APP_SECRET", "it-secret");
-        env.put("OPENAI_API_KEY", "sk-it");
-        env.put("WECHAT_API_BASE_URL", stubs.baseUrl());
-        env.put("OPENAI_BASE_URL", stubs.baseUrl() + "/v1");
-        env.put("REDIS_URL", "redis://127.0.0.1:" + redisServer.port());
-        env.put("WECHAT_DELIVERY", mode);
-        env.put("CHAT_QUEUE_LEASE_TTL", "3s");
-        env.put("CHAT_RECOVERY_INTERVAL", "1000");
-        env.put("CHAT_RECOVERY_FULL_SWEEP", "3s");
+        Map<String, String> env = serviceEnv(TOKEN, stubs.baseUrl(), redisServer.port(), mode);
         env.put("CHAT_OPENAI_TIMEOUT", "30000");
         env.put("CHAT_WECHAT_TYPING", "false");
         return env;

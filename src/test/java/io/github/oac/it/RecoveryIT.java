@@ -9,6 +9,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static io.github.oac.it.WechatSide.awaitTrue;
 import static io.github.oac.it.WechatSide.newMsgId;
+import static io.github.oac.it.WechatSide.serviceEnv;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -285,18 +286,8 @@ class RecoveryIT {
     // ---- helpers ----
 
     private static Map<String, String> env() {
-        Map<String, String> env = new HashMap<>();
-        env.put("WECHAT_TOKEN", TOKEN);
-        env.put("WECHAT_DELIVERY", "push"); // these runs count customer-service sends
-        env.put("WECHAT_APP_ID", "wxit");
-        env.put("WECHAT_APP_SECRET", "it-secret");
-        env.put("OPENAI_API_KEY", "sk-it");
-        env.put("WECHAT_API_BASE_URL", stubs.baseUrl());
-        env.put("OPENAI_BASE_URL", stubs.baseUrl() + "/v1");
-        env.put("REDIS_URL", "redis://127.0.0.1:" + redisServer.port());
-        env.put("CHAT_QUEUE_LEASE_TTL", "3s");
-        env.put("CHAT_RECOVERY_INTERVAL", "1000");
-        env.put("CHAT_RECOVERY_FULL_SWEEP", "3s");
+        // these runs count customer-service sends
+        Map<String, String> env = serviceEnv(TOKEN, stubs.baseUrl(), redisServer.port(), "push");
         env.put("CHAT_OPENAI_TIMEOUT", "1500");
         env.put("CHAT_RATE_LIMIT_PER_MINUTE", "0");
         env.put("CHAT_REDELIVERY_OPENAI_MAXIMUM_REDELIVERIES", "3");

@@ -22,6 +22,26 @@ final class WechatSide {
     private WechatSide() {
     }
 
+    /**
+     * A service process's settings against fake WeChat and model APIs at stubsBaseUrl and a Redis on redisPort, in
+     * this delivery mode, with the short leases and recovery passes the process tests wait for; tests add their own.
+     */
+    static java.util.Map<String, String> serviceEnv(String token, String stubsBaseUrl, int redisPort, String mode) {
+        java.util.Map<String, String> env = new java.util.HashMap<>();
+        env.put("WECHAT_TOKEN", token);
+        env.put("WECHAT_APP_ID", "wxit");
+        env.put("WECHAT_APP_SECRET", "it-secret");
+        env.put("OPENAI_API_KEY", "sk-it");
+        env.put("WECHAT_API_BASE_URL", stubsBaseUrl);
+        env.put("OPENAI_BASE_URL", stubsBaseUrl + "/v1");
+        env.put("REDIS_URL", "redis://127.0.0.1:" + redisPort);
+        env.put("WECHAT_DELIVERY", mode);
+        env.put("CHAT_QUEUE_LEASE_TTL", "3s");
+        env.put("CHAT_RECOVERY_INTERVAL", "1000");
+        env.put("CHAT_RECOVERY_FULL_SWEEP", "3s");
+        return env;
+    }
+
     /** A callback's query string, signed with the account's token now. */
     static String signedQuery(String token) {
         String timestamp = Long.toString(System.currentTimeMillis() / 1000);
