@@ -9,11 +9,17 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
@@ -80,6 +86,8 @@ import io.github.oac.wechat.WechatSignature;
         "chat.replies.ai-label=",
         // these tests are about the push path; HybridDeliveryTest, PassiveDeliveryTest and AutoDeliveryTest set theirs
         "chat.delivery.mode=push",
+        // Camel's backlog tracer in every route, off until FlowCountsTest switches it on to count a question's steps
+        "camel.trace.standby=true",
 })
 @org.junit.jupiter.api.extension.ExtendWith(OneSlotCheck.class)
 public abstract class RouteTestSupport {
@@ -191,6 +199,34 @@ public abstract class RouteTestSupport {
     }
 
     // ---- WeChat side ----
+
+    /**
+     * Copies the project's routes/ into folder (emptied first), each file's text passed through edit (file name,
+     * text), for a test that runs the service on an edited copy; called before the context starts.
+     */
+    protected static void copyRoutes(String folder, BiFunction<String, String, String> edit) {
+        Path target = Path.of(folder);
+        try {
+            if (Files.exists(target)) {
+                try (Stream<Path> old = Files.list(target)) {
+                    for (Path file : old.toList()) {
+                        Files.delete(file);
+                    }
+                }
+            }
+            Files.createDirectories(target);
+            try (Stream<Path> routes = Files.list(
+                    Path.of("routes"))) {
+                for (Path file : routes.filter(Files::isRegularFile).toList()) {
+                    String name = file.getFileName().toString();
+                    Files.writeString(target.resolve(name),
+                            edit.apply(name, Files.readString(file)));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     protected static String newOpenid() {
         return "o" + UUID.randomUUID().toString().replace("-", "").substring(0, 27);

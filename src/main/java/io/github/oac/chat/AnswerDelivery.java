@@ -2,6 +2,8 @@ package io.github.oac.chat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
@@ -44,6 +46,8 @@ public class AnswerDelivery {
     private final String hint;
     private final Label label;
     private final AtomicBoolean permissionReported = new AtomicBoolean();
+    /** The deliveries of this instance's turns between their commit and their end, by turn token. */
+    private final Map<String, Delivery> inFlight = new ConcurrentHashMap<>();
 
     /**
      * The AI label (chat.replies.ai-label) as it goes on a batch of an answer the model wrote: after its last part
@@ -86,30 +90,65 @@ public class AnswerDelivery {
         return Delivery.of(text, limits, hint, generated ? label : Label.NONE, label.room());
     }
 
-    /** An earlier attempt decided the text: the parts WeChat has not accepted yet. */
-    public Delivery resume(Turn turn) {
-        Delivery delivery = delivery(turn.answer(), turn.labelled());
-        delivery.skip(turn.sent());
+    /**
+     * Commits what the turn decided, in one step: the text (a resumed turn sends the same), the conversation, the
+     * rest beyond WeChat's quota for the continue command (replacing an older rest); in hybrid and passive delivery
+     * the text is then offered to the callbacks of its message. Returns the first part to push, or null: nothing to
+     * push (offered, ended, or the lease was lost: a turn that lost it commits nothing and sends nothing). A resumed
+     * turn ({@link Reply#RESUMED}) commits nothing again and goes on from the first part WeChat has not accepted; an
+     * ended message ({@link Reply#ENDED}) sends nothing. A turn commits once: a second commit without its
+     * turns.next in between is refused (IllegalStateException), whatever the route does.
+     */
+    public CustomerServiceText commit(Turn turn, Reply reply) throws JsonProcessingException {
+        if (inFlight.containsKey(turn.token())) {
+            throw new IllegalStateException("message " + turn.msgKey() + " was committed already by this turn");
+        }
+        if (reply == Reply.ENDED) {
+            return null;
+        }
+        Delivery delivery;
+        if (reply == Reply.RESUMED) {
+            delivery = delivery(turn.answer(), turn.labelled());
+            delivery.skip(turn.sent());
+        } else {
+            if (Reply.ANSWER_BLOCKED.equals(reply.moderation())) {
+                // not delivered, not remembered; a dead letter (reason moderated) records it for the operator
+                deadLetters.record(turn.message(), "moderated: the answer contained a word on the moderation list",
+                        null);
+            }
+            delivery = delivery(reply.text(), reply.generated());
+            String memory = reply.forget() ? ""
+                    : reply.remembered() ? conversation.remembered(turn.memory(), reply.question(), reply.answer())
+                    : null;
+            // passive: the rest is kept for the continue command once the follower has the first part (Outbox)
+            boolean handOut = DeliveryMode.PASSIVE.equals(mode.current());
+            if (!(handOut ? inbox.commitForHandOut(turn, reply.text(), reply.generated(), memory)
+                    : inbox.commit(turn, reply.text(), reply.generated(), memory, delivery.rest()))) {
+                delivery.lose();
+            }
+        }
+        inFlight.put(turn.token(), delivery);
+        if (mode.offers()) {
+            offer(turn, delivery);
+        }
+        return nextPart(turn, delivery);
+    }
+
+    /** The turn is over: its delivery, for the log (null when it committed nothing). */
+    public Delivery finish(Turn turn) {
+        return inFlight.remove(turn.token());
+    }
+
+    private Delivery inFlight(Turn turn) {
+        Delivery delivery = inFlight.get(turn.token());
+        if (delivery == null) {
+            throw new IllegalStateException("message " + turn.msgKey() + " has no committed answer in this turn");
+        }
         return delivery;
     }
 
-    /**
-     * Commits what the turn decided, in one step: the text (a resumed turn sends the same), the conversation, the
-     * rest beyond WeChat's quota for the continue command (replacing an older rest). A turn that lost its lease
-     * commits nothing and sends nothing.
-     */
-    public Delivery commit(Turn turn, Reply reply) throws JsonProcessingException {
-        Delivery delivery = delivery(reply.text(), reply.generated());
-        String memory = reply.forget() ? ""
-                : reply.remembered() ? conversation.remembered(turn.memory(), reply.question(), reply.answer())
-                : null;
-        // passive: the rest is kept for the continue command once the follower has the first part (Outbox)
-        boolean handOut = DeliveryMode.PASSIVE.equals(mode.current());
-        if (!(handOut ? inbox.commitForHandOut(turn, reply.text(), reply.generated(), memory)
-                : inbox.commit(turn, reply.text(), reply.generated(), memory, delivery.rest()))) {
-            delivery.lose();
-        }
-        return delivery;
+    private CustomerServiceText nextPart(Turn turn, Delivery delivery) {
+        return delivery.hasNext() ? CustomerServiceText.of(turn.openid(), delivery.nextText()) : null;
     }
 
     /**
@@ -117,7 +156,7 @@ public class AnswerDelivery {
      * follower's next message. Offered: nothing is left to push. Hybrid pushes an answer that does not fit one
      * passive reply, or that came after its callbacks stopped waiting; so does a turn that already pushed a part.
      */
-    public void offer(Turn turn, Delivery delivery) throws JsonProcessingException {
+    private void offer(Turn turn, Delivery delivery) throws JsonProcessingException {
         if (!delivery.hasNext() || delivery.index() > 0) {
             return;
         }
@@ -134,10 +173,12 @@ public class AnswerDelivery {
      * WeChat said the account has no customer-service API (auto delivery switched to passive meanwhile): what was not
      * sent waits for the follower's next message, instead of the rest kept for a push.
      */
-    public void offerUnsent(Turn turn, Delivery delivery) throws JsonProcessingException {
+    public CustomerServiceText offerUnsent(Turn turn) throws JsonProcessingException {
+        Delivery delivery = inFlight(turn);
         LOG.info("Answer to {} not pushed (no customer-service API): it waits for the follower's next message",
                 turn.msgKey());
         offerPassive(turn, delivery, delivery.rest());
+        return null;
     }
 
     private void offerPassive(Turn turn, Delivery delivery, String keptForPush) throws JsonProcessingException {
@@ -159,16 +200,12 @@ public class AnswerDelivery {
         }
     }
 
-    /** The next part, as the body for direct:wechat-send. */
-    public CustomerServiceText next(Turn turn, Delivery delivery) {
-        return CustomerServiceText.of(turn.openid(), delivery.nextText());
-    }
-
     /**
-     * WeChat accepted the part. Recorded (while the lease holds) only when more parts follow: after the last one the
-     * turn is over and its message leaves the inbox.
+     * WeChat accepted the part: the next part to push, or null when none is left. Recorded (while the lease holds)
+     * only when more parts follow: after the last one the turn is over and its message leaves the inbox.
      */
-    public void sent(Turn turn, Delivery delivery) {
+    public CustomerServiceText sent(Turn turn) {
+        Delivery delivery = inFlight(turn);
         delivery.advance();
         if (delivery.index() == 1) {
             metrics.pushed(turn.receivedAt());
@@ -176,19 +213,23 @@ public class AnswerDelivery {
         if (delivery.hasNext() && !inbox.sent(turn, delivery.index())) {
             delivery.lose();
         }
+        return nextPart(turn, delivery);
     }
 
     /**
      * WeChat refused the part (an errcode, or an HTTP error after the retries). A quota or window refusal keeps the
      * unsent rest for the continue command; anything else makes the message a dead letter with the unsent text.
      */
-    public void refused(Turn turn, Delivery delivery, WechatApiException refusal) throws JsonProcessingException {
+    public CustomerServiceText refused(Turn turn, WechatApiException refusal) throws JsonProcessingException {
+        Delivery delivery = inFlight(turn);
         if (refusal.keepsRestForLater()) {
             LOG.warn("WeChat refused part {} of the answer to {} (errcode {}); the rest waits for the continue command",
                     delivery.index() + 1, turn.msgKey(), refusal.getErrcode());
             delivery.stopKeepingRest();
-            inbox.keepPending(turn, delivery.rest());
-            return;
+            if (inbox.keepPending(turn, delivery.rest())) {
+                delivery.settle();
+            }
+            return null;
         }
         if (refusal.isPermissionMissing()) {
             if (permissionReported.compareAndSet(false, true)) {
@@ -202,17 +243,20 @@ public class AnswerDelivery {
             LOG.error("Answer to {} stopped after part {}: {}", turn.msgKey(), delivery.index(), refusal.getMessage());
         }
         deadLetter(turn, delivery, "WeChat refused the answer: " + refusal.getMessage());
+        return null;
     }
 
     /**
      * The send failed in a way that may or may not have reached the follower (it timed out after the request left).
      * Never sent again, so never twice: the message becomes a dead letter with the text from this part on.
      */
-    public void unconfirmed(Turn turn, Delivery delivery, Exception failure) throws JsonProcessingException {
+    public CustomerServiceText unconfirmed(Turn turn, Exception failure) throws JsonProcessingException {
+        Delivery delivery = inFlight(turn);
         LOG.error("Answer to {} stopped at part {}, which may or may not have arrived: {}", turn.msgKey(),
                 delivery.index() + 1, failure.getMessage());
         deadLetter(turn, delivery, "WeChat did not confirm part " + (delivery.index() + 1) + " (it may have "
                 + "arrived; not sent again): " + failure.getMessage());
+        return null;
     }
 
     private void deadLetter(Turn turn, Delivery delivery, String reason) throws JsonProcessingException {
@@ -220,6 +264,7 @@ public class AnswerDelivery {
         delivery.stopDroppingRest();
         if (inbox.endDelivery(turn)) {
             deadLetters.record(turn.message(), reason, unsent);
+            delivery.settle();
         }
     }
 
@@ -234,6 +279,7 @@ public class AnswerDelivery {
         private int index;
         private boolean stopped;
         private boolean offered;
+        private boolean settled;
 
         private Delivery(List<String> parts, boolean hintOnLast, String hint, String rest, Label label) {
             this.parts = parts;
@@ -273,6 +319,19 @@ public class AnswerDelivery {
 
         void advance() {
             index++;
+        }
+
+        /** Its end is recorded: what WeChat did not take is kept for 继续, or the message is a dead letter. */
+        void settle() {
+            settled = true;
+        }
+
+        /**
+         * Nothing of it is left to send, by this turn or a successor: every part went out, it was offered, or its end
+         * was recorded. False when the lease was lost or sending stopped on a failure to be resumed.
+         */
+        public boolean done() {
+            return settled || offered || !stopped && index >= parts.size();
         }
 
         void skip(int alreadySent) {

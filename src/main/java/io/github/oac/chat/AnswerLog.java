@@ -19,8 +19,9 @@ public class AnswerLog {
 
     private static final Logger LOG = LoggerFactory.getLogger("answers");
 
-    public void answered(Turn turn, Reply reply, Delivery delivery, Long modelMillis) {
+    public void answered(Turn turn, Reply reply, Delivery delivery) {
         ModelAnswer model = reply == null ? null : reply.model();
+        long modelMillis = model == null ? 0 : model.millis();
         String path = delivery == null ? "none" : delivery.path();
         int parts = delivery == null ? 0 : delivery.delivered();
         String openid = Openids.masked(turn.openid());
@@ -28,12 +29,12 @@ public class AnswerLog {
                 .addKeyValue("msgId", turn.msgKey())
                 .addKeyValue("openid", openid)
                 .addKeyValue("path", path)
-                .addKeyValue("modelMs", model == null || modelMillis == null ? 0 : modelMillis)
+                .addKeyValue("modelMs", modelMillis)
                 .addKeyValue("parts", parts)
                 .addKeyValue("promptTokens", model == null ? 0 : model.promptTokens())
                 .addKeyValue("completionTokens", model == null ? 0 : model.completionTokens())
                 .log("Answered {} for {}: {}, {} part(s){}{}", turn.msgKey(), openid, path, parts,
-                        model == null || modelMillis == null ? "" : ", model " + modelMillis + " ms",
+                        model == null ? "" : ", model " + modelMillis + " ms",
                         model == null ? "" : ", " + model.tokens() + " tokens (" + model.promptTokens() + " prompt + "
                                 + model.completionTokens() + " completion)");
     }

@@ -31,14 +31,14 @@ public class AuditLog {
         this.requests = requests;
     }
 
-    public void answered(Turn turn, Reply reply, Delivery delivery, String moderation) {
+    public void answered(Turn turn, Reply reply, Delivery delivery) {
         if (!enabled || reply == null) {
             return;
         }
         String label = delivery == null ? "" : delivery.label();
         String answer = delivery == null ? reply.text() : delivery.labelled(reply.text());
         String question = turn.message().question() == null ? "" : requests.question(turn.message());
-        String verdict = moderation == null ? "passed" : moderation;
+        String verdict = reply.moderation() == null ? "passed" : reply.moderation();
         LOG.atInfo()
                 .addKeyValue("msgId", turn.msgKey())
                 .addKeyValue("openid", Openids.masked(turn.openid()))

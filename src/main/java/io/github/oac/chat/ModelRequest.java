@@ -5,41 +5,49 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-import org.apache.camel.Exchange;
+import org.apache.camel.component.http.HttpClientConfigurer;
+import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.springframework.stereotype.Component;
 
 import io.github.oac.config.ChatProperties;
 
 /**
- * The provider-specific parts of a model request: the key in the configured header (Bearer for OpenAI and most
- * compatible servers, a bare api-key for Azure), extra headers, and extra query parameters (Azure's api-version).
- * Called as {@code modelRequest}.
+ * The provider-specific parts of every model request, added by the HTTP client of the model endpoint
+ * ({@code httpClientConfigurer: "#modelRequest"} in routes/model.camel.yaml): the key in the configured header (Bearer
+ * for OpenAI and most compatible servers, a bare api-key for Azure), extra headers, and extra query parameters
+ * (Azure's api-version). The key never enters an exchange, so no step, log or trace can show it.
  */
 @Component("modelRequest")
-public class ModelRequest {
+public class ModelRequest implements HttpClientConfigurer {
 
-    private final ChatProperties.Openai openai;
+    private final String keyHeader;
+    private final String keyValue;
+    private final Map<String, String> headers;
     private final String query;
 
     public ModelRequest(ChatProperties properties) {
-        this.openai = properties.openai();
+        ChatProperties.Openai openai = properties.openai();
+        this.keyHeader = openai.authHeader() == null || openai.authHeader().isBlank()
+                ? "Authorization" : openai.authHeader();
+        this.keyValue = "authorization".equalsIgnoreCase(keyHeader) ? "Bearer " + openai.apiKey() : openai.apiKey();
+        this.headers = Map.copyOf(openai.headers());
         this.query = openai.query().entrySet().stream()
                 .map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
                 .collect(Collectors.joining("&"));
     }
 
-    public void addProviderHeaders(Exchange exchange) {
-        var message = exchange.getMessage();
-        String header = openai.authHeader() == null || openai.authHeader().isBlank()
-                ? "Authorization" : openai.authHeader();
-        message.setHeader(header, "authorization".equalsIgnoreCase(header)
-                ? "Bearer " + openai.apiKey() : openai.apiKey());
-        for (Map.Entry<String, String> extra : openai.headers().entrySet()) {
-            message.setHeader(extra.getKey(), extra.getValue());
-        }
-        if (!query.isEmpty()) {
-            message.setHeader(Exchange.HTTP_QUERY, query);
-        }
+    @Override
+    public void configureHttpClient(HttpClientBuilder builder) {
+        builder.addRequestInterceptorFirst((request, entity, context) -> {
+            if (keyValue != null) {
+                request.setHeader(keyHeader, keyValue);
+            }
+            headers.forEach(request::setHeader);
+            if (!query.isEmpty()) {
+                String path = request.getPath();
+                request.setPath(path + (path.contains("?") ? "&" : "?") + query);
+            }
+        });
     }
 
     private static String encode(String value) {

@@ -17,10 +17,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * What may not be asked or answered: the operator's word list, and an OpenAI-compatible moderation service
- * (chat.moderation.api.*) when one is configured, called by the route moderation-service. A question that is flagged is
- * refused without a model call, an answer that is flagged is not delivered. Every verdict is counted
- * ({@code oac.moderation{stage,verdict}}); a blocked one is logged at INFO without the text or the word. Called as
- * {@code moderation}.
+ * (chat.moderation.api.*) when one is configured, asked through routes/moderation.camel.yaml with a
+ * {@link ModerationCheck}. A question that is flagged is refused without a model call (the blocked-question reply),
+ * an answer that is flagged is not delivered (the blocked-answer reply, and a dead letter). Every verdict is counted
+ * ({@code oac.moderation{stage,verdict}}); a blocked one is logged at INFO without the text or the word. The service's
+ * own texts (the apology, a command's reply) are never moderated. Called as {@code moderation}.
  */
 @Component("moderation")
 public class Moderation {
@@ -32,6 +33,7 @@ public class Moderation {
     private final ChatRequests requests;
     private final ObjectMapper json;
     private final ChatProperties.Moderation.Api api;
+    private final ChatProperties.Replies texts;
     private final boolean serviceOn;
 
     public Moderation(WordList words, MeterRegistry registry, ChatRequests requests, ObjectMapper json,
@@ -41,33 +43,47 @@ public class Moderation {
         this.requests = requests;
         this.json = json;
         this.api = properties.moderation().api();
+        this.texts = properties.replies();
         this.serviceOn = api != null && api.baseUrl() != null && !api.baseUrl().isBlank();
     }
 
-    /** The text of the turn's question, as the model would be asked it. */
-    public String question(Turn turn) {
-        return requests.question(turn.message());
+    /**
+     * The turn's question before the model sees it: the request when it passes, the blocked-question reply when it
+     * holds a listed word, or a ModerationCheck when the moderation service must see it too.
+     */
+    public Object question(Turn turn, ChatRequest request) {
+        return check("question", requests.question(turn.message()), turn, request);
     }
 
-    /** The text of an answer the model wrote, or null for the service's own texts (never moderated). */
-    public String answer(Reply reply) {
-        return reply != null && reply.generated() ? reply.text() : null;
+    /** The model's answer before the follower sees it, likewise; the service's own texts pass unmoderated. */
+    public Object answer(Turn turn, Reply reply) {
+        return reply.generated() ? check("answer", reply.text(), turn, reply) : reply;
     }
 
-    /** The text contains a word of the operator's list. */
-    public boolean listed(String text) {
-        return text != null && words.matches(text);
+    private Object check(String stage, String text, Turn turn, Object passing) {
+        if (text != null && words.matches(text)) {
+            return verdict(stage, turn, true, passing);
+        }
+        if (serviceChecks(stage)) {
+            return new ModerationCheck(stage, text, turn, passing);
+        }
+        return verdict(stage, turn, false, passing);
+    }
+
+    /** The moderation service's verdict on a check (flagged: true when it flagged the text, or by its policy). */
+    public Object verdict(ModerationCheck check, boolean flagged) {
+        return verdict(check.stage(), check.turn(), flagged, check.passing());
     }
 
     /** The moderation service is configured and asked about this stage (question or answer). */
-    public boolean serviceChecks(String stage) {
+    boolean serviceChecks(String stage) {
         String check = api == null ? "" : api.check().strip().toLowerCase(java.util.Locale.ROOT);
         return serviceOn && (check.equals("both") || check.equals(stage + "s") || check.equals(stage));
     }
 
     /** The moderation request: {"model": …, "input": text}. */
-    public String requestBody(String text) throws JsonProcessingException {
-        return json.writeValueAsString(Map.of("model", api.model(), "input", text == null ? "" : text));
+    public String requestBody(ModerationCheck check) throws JsonProcessingException {
+        return json.writeValueAsString(Map.of("model", api.model(), "input", check.text() == null ? "" : check.text()));
     }
 
     /** The Authorization header for the moderation service. Holds its key: never log it. */
@@ -90,18 +106,19 @@ public class Moderation {
     }
 
     /** The service cannot be asked (after its retries): closed blocks, open lets through. */
-    public boolean whenDown(String stage) {
-        String policy = "question".equals(stage) ? api.onFailureQuestion() : api.onFailureAnswer();
+    public boolean whenDown(ModerationCheck check) {
+        String policy = "question".equals(check.stage()) ? api.onFailureQuestion() : api.onFailureAnswer();
         return !"open".equalsIgnoreCase(policy == null ? "" : policy.strip());
     }
 
-    /** Counts and logs the verdict; "question blocked" or "answer blocked" when blocked, else null. */
-    public String verdict(String stage, Turn turn, boolean blocked) {
+    /** Counts and logs the verdict: what passes goes on, a blocked text is replaced by its reply. */
+    private Object verdict(String stage, Turn turn, boolean blocked, Object passing) {
         registry.counter("oac.moderation", "stage", stage, "verdict", blocked ? "blocked" : "passed").increment();
         if (!blocked) {
-            return null;
+            return passing;
         }
         LOG.info("Blocked the {} of message {} from {}", stage, turn.msgKey(), Openids.masked(turn.openid()));
-        return stage + " blocked";
+        return "question".equals(stage) ? Reply.blocked(texts.blockedQuestion(), Reply.QUESTION_BLOCKED)
+                : Reply.blocked(texts.blockedAnswer(), Reply.ANSWER_BLOCKED);
     }
 }

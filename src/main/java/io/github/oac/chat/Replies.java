@@ -4,45 +4,57 @@ import org.springframework.stereotype.Component;
 
 import io.github.oac.config.ChatProperties;
 import io.github.oac.store.Turn;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * The reply a turn sends, by what the follower asked: the model's answer as plain text (with a note when the
- * question was cut), the apology, a command's reply. Called as {@code replies}.
+ * question was cut), moderated; the apology; a command's reply. The tokens the provider counted are added to the meter
+ * oac.model.tokens (tag type: prompt, completion). Called as {@code replies}.
  */
 @Component("replies")
 public class Replies {
 
     private final ChatRequests requests;
     private final AnswerFormatter formatter;
+    private final Moderation moderation;
+    private final ModelWaits modelWaits;
     private final ChatProperties.Replies texts;
+    private final Counter promptTokens;
+    private final Counter completionTokens;
 
-    public Replies(ChatRequests requests, AnswerFormatter formatter, ChatProperties properties) {
+    public Replies(ChatRequests requests, AnswerFormatter formatter, Moderation moderation, ModelWaits modelWaits,
+                   MeterRegistry registry, ChatProperties properties) {
         this.requests = requests;
         this.formatter = formatter;
+        this.moderation = moderation;
+        this.modelWaits = modelWaits;
         this.texts = properties.replies();
+        this.promptTokens = Counter.builder("oac.model.tokens").tag("type", "prompt")
+                .description("Tokens the model provider counted, by type").register(registry);
+        this.completionTokens = Counter.builder("oac.model.tokens").tag("type", "completion")
+                .description("Tokens the model provider counted, by type").register(registry);
     }
 
-    /** The model's answer: Markdown to plain text, remembered as the model wrote it. */
-    public Reply answered(Turn turn, ModelAnswer modelAnswer) {
-        String text = formatter.toPlainText(modelAnswer.text());
+    /**
+     * The model's answer: Markdown to plain text, remembered as the model wrote it; the Reply, the blocked-answer
+     * reply when it holds a listed word, or a ModerationCheck when the moderation service must see it first.
+     */
+    public Object answered(Turn turn, ModelAnswer modelAnswer) {
+        ModelAnswer timed = modelAnswer.took(modelWaits.end(turn));
+        promptTokens.increment(timed.promptTokens());
+        completionTokens.increment(timed.completionTokens());
+        String text = formatter.toPlainText(timed.text());
         if (requests.truncated(turn.message())) {
             text = texts.questionTruncated() + "\n\n" + text;
         }
-        return Reply.answer(text, requests.question(turn.message()), modelAnswer);
+        return moderation.answer(turn, Reply.answer(text, requests.question(turn.message()), timed));
     }
 
-    public Reply apology() {
+    /** The model could not be asked (retries spent, breaker open): an apology beats silence. */
+    public Reply apology(Turn turn) {
+        modelWaits.end(turn);
         return Reply.of(texts.apology());
-    }
-
-    /** A question with a word on the moderation list: not asked, not remembered. */
-    public Reply blockedQuestion() {
-        return Reply.of(texts.blockedQuestion());
-    }
-
-    /** An answer with a word on the moderation list: not delivered, not remembered. */
-    public Reply blockedAnswer() {
-        return Reply.of(texts.blockedAnswer());
     }
 
     public Reply resetDone() {

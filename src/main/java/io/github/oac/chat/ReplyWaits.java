@@ -19,10 +19,12 @@ import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 import org.springframework.stereotype.Component;
 
 import io.github.oac.config.ChatProperties;
+import io.github.oac.ops.Metrics;
 import io.github.oac.store.Admission.Admitted;
 import io.github.oac.store.Keys;
 import io.github.oac.store.Outbox;
 import io.github.oac.store.Outbox.Handout;
+import io.github.oac.wechat.Callback;
 import io.github.oac.wechat.InboundMessage;
 import io.github.oac.wechat.Openids;
 
@@ -44,6 +46,7 @@ public class ReplyWaits {
 
     private final Outbox outbox;
     private final DeliveryMode deliveryMode;
+    private final Metrics metrics;
     private final Duration passiveWait;
     private final Duration passiveHold;
     private final int passiveDeliveries;
@@ -52,15 +55,47 @@ public class ReplyWaits {
     private final Semaphore waiting;
     private final Map<String, Set<CompletableFuture<Void>>> wakes = new ConcurrentHashMap<>();
 
-    public ReplyWaits(Outbox outbox, DeliveryMode deliveryMode, ChatProperties properties) {
+    public ReplyWaits(Outbox outbox, DeliveryMode deliveryMode, Metrics metrics, ChatProperties properties) {
         this.outbox = outbox;
         this.deliveryMode = deliveryMode;
+        this.metrics = metrics;
         this.passiveWait = properties.delivery().passiveWait();
         this.passiveHold = properties.delivery().passiveHold();
         this.passiveDeliveries = properties.delivery().passiveDeliveries();
         this.thinking = properties.replies().thinking();
         this.maxWaiting = Math.max(0, properties.delivery().maxWaiting());
         this.waiting = new Semaphore(maxWaiting);
+    }
+
+    /**
+     * Hybrid and passive delivery: what this callback's reply carries, when the callback waits for its own answer (a
+     * question, or WeChat delivering it again); null when it does not wait. It waits in one of
+     * chat.delivery.max-waiting places until chat.delivery.passive-wait after it arrived; then the deadline is decided
+     * in one Redis step (see settle), and a passive delivery that is not the last is held past WeChat's 5 s on this
+     * thread, so that WeChat sends the message again. An answer taken after WeChat stopped waiting for this delivery
+     * is given back, owed to the next delivery or message, never written to a connection nobody reads.
+     */
+    public Handout handout(Callback callback, Admitted admitted) throws InterruptedException {
+        if (!admitted.awaitsReply()) {
+            return null;
+        }
+        InboundMessage message = callback.message();
+        boolean placed = enter();
+        try {
+            Handout handout = await(message, callback.arrivedAt(), placed);
+            if (handout == null) {
+                handout = settle(message, admitted, callback.arrivedAt(), placed);
+            }
+            handout = inTime(message, handout, callback.arrivedAt());
+            if (Handout.HOLD.equals(handout.path())) {
+                LOG.debug("No answer yet for {}: held past WeChat's 5 s so that it is sent again", message.key());
+                Thread.sleep(handout.holdMillis()); // the callback's own thread waits, in its waiting place
+            }
+            metrics.delivered(handout);
+            return handout;
+        } finally {
+            leave(placed);
+        }
     }
 
     /**

@@ -35,7 +35,7 @@ public class SandboxChats implements DisposableBean {
     private final int historyMax;
     private final int traceMax;
     private final Map<String, Chat> chats = boundedMap(MAX_FOLLOWERS);
-    private final Map<String, String> admissions = boundedMap(MAX_ADMISSIONS);
+    private final Map<String, java.util.concurrent.CompletableFuture<String>> admissions = boundedMap(MAX_ADMISSIONS);
     private final Map<String, Set<SseEmitter>> watchers = new ConcurrentHashMap<>();
     // one thread sends every event in order; Camel's threads never wait on a slow page
     private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
@@ -83,14 +83,32 @@ public class SandboxChats implements DisposableBean {
         publish(openid, "trace", event);
     }
 
-    /** The callback's admission outcome, noted by the trace recorder under the callback's nonce. */
-    /** The callback's admission outcome, and how its answer went (hybrid, passive: its handout path), if it waited. */
+    /**
+     * The callback's admission outcome (null: it was refused before admission), and how its answer went (hybrid,
+     * passive: its handout path), noted by the trace recorder under the callback's nonce when its exchange completes.
+     */
     public void admitted(String nonce, String admission, String delivery) {
-        admissions.put(nonce, delivery == null ? admission : admission + "; reply: " + delivery);
+        admissions.computeIfAbsent(nonce, n -> new java.util.concurrent.CompletableFuture<>())
+                .complete(admission == null || delivery == null ? admission : admission + "; reply: " + delivery);
     }
 
+    /**
+     * The callback's exchange completes just after its response was written, so the page's request may ask before
+     * the recorder noted it: wait for that note, a second at most.
+     */
     public String admission(String nonce) {
-        return admissions.remove(nonce);
+        java.util.concurrent.CompletableFuture<String> noted =
+                admissions.computeIfAbsent(nonce, n -> new java.util.concurrent.CompletableFuture<>());
+        try {
+            return noted.get(1, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return null;
+        } finally {
+            admissions.remove(nonce);
+        }
     }
 
     public Map<String, Object> conversation(String openid) {

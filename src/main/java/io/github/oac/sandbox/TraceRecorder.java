@@ -3,12 +3,15 @@ package io.github.oac.sandbox;
 import org.apache.camel.Exchange;
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.apache.camel.spi.CamelEvent;
-import org.apache.camel.spi.CamelEvent.ExchangeSendingEvent;
+import org.apache.camel.component.platform.http.springboot.PlatformHttpMessage;
+import org.apache.camel.spi.CamelEvent.ExchangeCompletedEvent;
+import org.apache.camel.spi.CamelEvent.ExchangeCreatedEvent;
 import org.apache.camel.spi.CamelEvent.ExchangeSentEvent;
 import org.apache.camel.support.EventNotifierSupport;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
 
+import io.github.oac.store.Admission;
 import io.github.oac.store.Outbox;
 
 /**
@@ -20,6 +23,8 @@ import io.github.oac.store.Outbox;
 @Component
 public class TraceRecorder extends EventNotifierSupport {
 
+    private static final String NONCE = "oac.sandbox.nonce";
+
     private final SandboxChats chats;
 
     public TraceRecorder(SandboxChats chats) {
@@ -27,8 +32,6 @@ public class TraceRecorder extends EventNotifierSupport {
         setIgnoreCamelContextEvents(true);
         setIgnoreRouteEvents(true);
         setIgnoreServiceEvents(true);
-        setIgnoreExchangeCreatedEvent(true);
-        setIgnoreExchangeCompletedEvent(true);
         setIgnoreExchangeFailedEvents(true);
         setIgnoreExchangeRedeliveryEvents(true);
         setIgnoreStepEvents(true);
@@ -36,17 +39,23 @@ public class TraceRecorder extends EventNotifierSupport {
 
     @Override
     public void notify(CamelEvent event) {
-        if (event instanceof ExchangeSendingEvent sending
-                && sending.getEndpoint().getEndpointUri().startsWith("direct://http-reply")) {
-            // the callback is about to answer: its admission outcome is decided, the nonce names the request
-            Exchange exchange = sending.getExchange();
-            String nonce = exchange.getMessage().getHeader("nonce", String.class);
-            Object admission = exchange.getVariable("admission");
-            if (nonce != null && nonce.startsWith("sbx") && admission != null) {
-                Object handout = exchange.getVariable("handout");
-                chats.admitted(nonce, admission.toString(),
-                        handout instanceof Outbox.Handout h ? h.path() : null);
+        if (event instanceof ExchangeCreatedEvent created
+                && created.getExchange().getMessage() instanceof PlatformHttpMessage http && http.getRequest() != null
+                && "/wechat".equals(http.getRequest().getRequestURI())) {
+            // a callback arrives: note its nonce (the request is gone by the time it completes), and which exchange
+            // is the callback's own (a wireTap's copy completes too, with the same properties)
+            String nonce = http.getRequest().getParameter("nonce");
+            if (nonce != null && nonce.startsWith("sbx")) {
+                created.getExchange().setProperty(NONCE, created.getExchange().getExchangeId() + " " + nonce);
             }
+        } else if (event instanceof ExchangeCompletedEvent completed
+                && completed.getExchange().getProperty(NONCE) instanceof String noted
+                && noted.startsWith(completed.getExchange().getExchangeId() + " ")) {
+            // the callback answered: its admission outcome was decided
+            Exchange exchange = completed.getExchange();
+            chats.admitted(noted.substring(noted.indexOf(' ') + 1),
+                    exchange.getVariable("admitted") instanceof Admission.Admitted a ? a.outcome() : null,
+                    exchange.getVariable("handout") instanceof Outbox.Handout h ? h.path() : null);
         } else if (event instanceof ExchangeSentEvent sent
                 && sent.getEndpoint().getEndpointUri().contains("/chat/completions")) {
             Exchange exchange = sent.getExchange();

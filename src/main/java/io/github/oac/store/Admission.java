@@ -3,18 +3,16 @@ package io.github.oac.store;
 import java.time.Duration;
 import java.util.List;
 
-import org.apache.camel.Exchange;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.github.oac.wechat.CallbackCrypto;
+import io.github.oac.wechat.Callback;
 import io.github.oac.wechat.Commands;
 import io.github.oac.config.ChatProperties;
 import io.github.oac.wechat.InboundMessage;
-import io.github.oac.wechat.ReplayGuard;
 
 /**
  * Everything the callback asks of Redis about a message, in one atomic step on the follower's keys (admit.lua): is the
@@ -128,16 +126,13 @@ public class Admission {
      * what its first delivery got, and an answer owed to the follower is handed out all the same. mode: the delivery
      * mode in force (auto resolved).
      */
-    public Admitted admit(Exchange exchange, String refusal, String mode) throws JsonProcessingException {
-        InboundMessage message = exchange.getMessage().getBody(InboundMessage.class);
-        var headers = exchange.getMessage();
-        // only a body opened under a key had its msg_signature checked; encrypt_type=aes without one proves nothing
-        if (exchange.getVariable(CallbackCrypto.REPLY_CRYPTO) == null) {
+    public Admitted admit(Callback callback, String refusal, String mode) throws JsonProcessingException {
+        InboundMessage message = callback.message();
+        // a plaintext callback's body is not signed: its signed request is good for this body once
+        if (callback.digest() != null) {
             // keyed on what the signature signs, not on how it is spelled (the check ignores the hex digits' case)
-            String spent = SPEND_SIGNATURE.run(redis, new SpendSignature(
-                    keys.replay(headers.getHeader("signature", String.class)),
-                    ReplayGuard.digest(exchange.getVariable("callbackXml", String.class)),
-                    Long.toString(replayTtl.toSeconds())));
+            String spent = SPEND_SIGNATURE.run(redis, new SpendSignature(keys.replay(callback.signature()),
+                    callback.digest(), Long.toString(replayTtl.toSeconds())));
             if ("replay".equals(spent)) {
                 return new Admitted("replay", mode, null, 1, false, 0, null);
             }
@@ -151,10 +146,11 @@ public class Admission {
         List<?> result = ADMIT.run(redis, new Admit(keys.dedup(openid, msgKey), keys.rate(openid),
                 keys.inbox(openid), keys.waiting(openid), keys.reply(openid, msgKey), keys.outbox(openid),
                 keys.pending(openid), Long.toString(dedupRecordTtl.toSeconds()), Script.flag(question),
-                Integer.toString(limit), question ? entry(message, exchange) : "", openid, Integer.toString(inboxMax),
-                mode, Script.flag(message.mayCarryReply()), Script.flag(question && commands.isContinue(message)),
-                keys.replyPrefix(openid), retryWindow, pendingTtl, queuedHint, passiveMaxBytes,
-                Long.toString(dedupTtl.toMillis()), fullHint, limitedHint, refusal == null ? "" : refusal, busyHint));
+                Integer.toString(limit), question ? entry(message, callback.arrivedAt()) : "", openid,
+                Integer.toString(inboxMax), mode, Script.flag(message.mayCarryReply()),
+                Script.flag(question && commands.isContinue(message)), keys.replyPrefix(openid), retryWindow,
+                pendingTtl, queuedHint, passiveMaxBytes, Long.toString(dedupTtl.toMillis()), fullHint, limitedHint,
+                refusal == null ? "" : refusal, busyHint));
         if (result.size() > 4 && "1".equals(result.get(4)) || "accepted".equals(result.get(0))) {
             waitingFollowers.note(openid); // queued: if its wake is dropped, the next recovery pass finds it
         }
@@ -167,10 +163,9 @@ public class Admission {
     }
 
     /** The inbox entry: the message as JSON (with its key), and when its callback arrived ("At", epoch ms). */
-    private String entry(InboundMessage message, Exchange exchange) throws JsonProcessingException {
+    private String entry(InboundMessage message, long arrivedAt) throws JsonProcessingException {
         com.fasterxml.jackson.databind.node.ObjectNode node = json.valueToTree(message);
-        Long arrivedAt = exchange.getVariable("arrivedAt", Long.class);
-        node.put("At", arrivedAt == null ? exchange.getClock().getCreated() : arrivedAt);
+        node.put("At", arrivedAt);
         return json.writeValueAsString(node);
     }
 }

@@ -1,6 +1,5 @@
 package io.github.oac.wechat;
 
-import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -16,7 +15,6 @@ import io.github.oac.config.ChatProperties;
 @Component("callbackCrypto")
 public class CallbackCrypto {
 
-    public static final String REPLY_CRYPTO = "replyCrypto";
     private static final Logger LOG = LoggerFactory.getLogger(CallbackCrypto.class);
 
     private final WechatSignature signature;
@@ -46,35 +44,33 @@ public class CallbackCrypto {
         }
     }
 
+    /** An encrypted callback opened: the inner XML, and the key that opened it (null: none was configured). */
+    public record Opened(String xml, WechatCrypto crypto) {
+    }
+
     /**
-     * Replaces the body (the outer message) with the decrypted XML. Without a configured key the outer message is
-     * used as sent: complete in compatible mode, and refused later as incomplete in safe mode.
+     * Opens an encrypted callback: msg_signature over its Encrypt, then AES with the current key or, during a
+     * rotation, the previous one. Without a configured key the outer message is used as sent (body): complete in
+     * compatible mode, and refused later as incomplete in safe mode.
      */
-    public void open(Exchange exchange) {
-        InboundMessage outer = exchange.getMessage().getBody(InboundMessage.class);
+    public Opened open(InboundMessage outer, String body, String timestamp, String nonce, String msgSignature) {
         if (current == null) {
             LOG.warn("An encrypted callback arrived but WECHAT_ENCODING_AES_KEY is not set; using its plaintext fields");
-            exchange.getMessage().setBody(exchange.getVariable("callbackXml", String.class));
-            return;
+            return new Opened(body, null);
         }
         String encrypt = outer.encrypt();
         if (encrypt == null || encrypt.isBlank()) {
             throw new UndecryptableCallbackException("encrypted callback without Encrypt");
         }
-        String timestamp = exchange.getMessage().getHeader("timestamp", String.class);
-        String nonce = exchange.getMessage().getHeader("nonce", String.class);
-        signature.requireValidEncrypted(exchange.getMessage().getHeader("msg_signature", String.class), timestamp,
-                nonce, encrypt);
+        signature.requireValidEncrypted(msgSignature, timestamp, nonce, encrypt);
         try {
-            exchange.getMessage().setBody(current.decrypt(encrypt));
-            exchange.setVariable(REPLY_CRYPTO, current);
+            return new Opened(current.decrypt(encrypt), current);
         } catch (UndecryptableCallbackException notCurrent) {
             if (previous == null) {
                 throw notCurrent;
             }
             try {
-                exchange.getMessage().setBody(previous.decrypt(encrypt));
-                exchange.setVariable(REPLY_CRYPTO, previous);
+                return new Opened(previous.decrypt(encrypt), previous);
             } catch (UndecryptableCallbackException notPrevious) {
                 throw notCurrent;
             }

@@ -66,8 +66,14 @@ import jakarta.servlet.http.HttpServletResponse;
 public class CallbackGate {
 
     private static final Logger LOG = LoggerFactory.getLogger(CallbackGate.class);
-    /** Request attribute: when the request reached the service (epoch ms), read by CallbackClock. */
+    /** Request attribute: when the request reached the service (epoch ms). */
     static final String ARRIVED_AT = "oac.arrivedAt";
+    /**
+     * The same instant as a request header for the route ({@code ${header.oac-arrived-at}}): the 5 s WeChat gives a
+     * callback count from when it reached the service, not from when a thread picked it up. A client's own header of
+     * this name is never shown.
+     */
+    static final String ARRIVED_AT_HEADER = "oac-arrived-at";
     /** Request attribute: the body as read, handed to the async dispatch that carries the request on. */
     static final String BODY = "oac.body";
     private static final byte[] NO_BODY = new byte[0];
@@ -514,18 +520,34 @@ public class CallbackGate {
 
         @Override
         public String getHeader(String name) {
+            if (ARRIVED_AT_HEADER.equalsIgnoreCase(name)) {
+                return arrivedAt();
+            }
             return hidden(name) ? null : super.getHeader(name);
         }
 
         @Override
         public java.util.Enumeration<String> getHeaders(String name) {
+            if (ARRIVED_AT_HEADER.equalsIgnoreCase(name)) {
+                String arrived = arrivedAt();
+                return arrived == null ? java.util.Collections.emptyEnumeration()
+                        : java.util.Collections.enumeration(java.util.List.of(arrived));
+            }
             return hidden(name) ? java.util.Collections.emptyEnumeration() : super.getHeaders(name);
         }
 
         @Override
         public java.util.Enumeration<String> getHeaderNames() {
-            return java.util.Collections.enumeration(java.util.Collections.list(super.getHeaderNames()).stream()
-                    .filter(name -> !hidden(name)).toList());
+            java.util.List<String> names = new java.util.ArrayList<>(java.util.Collections.list(super.getHeaderNames())
+                    .stream().filter(name -> !hidden(name) && !ARRIVED_AT_HEADER.equalsIgnoreCase(name)).toList());
+            if (arrivedAt() != null) {
+                names.add(ARRIVED_AT_HEADER);
+            }
+            return java.util.Collections.enumeration(names);
+        }
+
+        private String arrivedAt() {
+            return getAttribute(ARRIVED_AT) instanceof Long arrived ? Long.toString(arrived) : null;
         }
 
         private static boolean hidden(String name) {

@@ -3,21 +3,17 @@ package io.github.oac.wechat;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 
-import org.apache.camel.Exchange;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 import io.github.oac.config.ChatProperties;
 
 /**
- * The callback's answer: {@code success}, or a passive text reply when the exchange variable {@code replyText} is
- * set. A reply to an encrypted callback goes back in the encrypted envelope, under the key the callback used.
- * Called as {@code passiveReplies}.
+ * The callback's answer as WeChat reads it: {@code success}, or a passive text reply. A reply to an encrypted callback
+ * goes back in the encrypted envelope, under the key the callback used. Called as {@code passiveReplies}.
  */
 @Component("passiveReplies")
 public class PassiveReplies {
-
-    public static final String REPLY_TEXT = "replyText";
 
     private final WechatSignature signature;
     private final int maxBytes;
@@ -34,26 +30,27 @@ public class PassiveReplies {
         this.clock = clock;
     }
 
-    public void respond(Exchange exchange) {
-        String text = exchange.getVariable(REPLY_TEXT, String.class);
-        InboundMessage message = exchange.getMessage().getBody(InboundMessage.class);
-        if (text == null || text.isBlank() || message == null) {
-            exchange.getMessage().setBody("success"); // plain even for encrypted callbacks, as WeChat accepts
-            return;
+    /**
+     * What the callback answers: "success" (plain, even for encrypted callbacks, as WeChat accepts) when there is no
+     * text to reply, else a passive text reply, sealed with the key that opened the callback when it was encrypted.
+     */
+    public String reply(Callback callback, String text) {
+        if (text == null || text.isBlank()) {
+            return "success";
         }
+        InboundMessage message = callback.message();
         String xml = textXml(message.fromUserName(), message.toUserName(), clock.instant().getEpochSecond(), text);
-        WechatCrypto crypto = exchange.getVariable(CallbackCrypto.REPLY_CRYPTO, WechatCrypto.class);
+        WechatCrypto crypto = callback.replyCrypto();
         if (crypto != null) {
-            String timestamp = exchange.getMessage().getHeader("timestamp", String.class);
-            String nonce = exchange.getMessage().getHeader("nonce", String.class);
+            String timestamp = callback.timestamp();
+            String nonce = callback.nonce();
             String encrypted = crypto.encrypt(xml);
             xml = "<xml><Encrypt>" + cdata(encrypted) + "</Encrypt>"
                     + "<MsgSignature>" + cdata(signature.signWithToken(timestamp, nonce, encrypted)) + "</MsgSignature>"
                     + "<TimeStamp>" + digits(timestamp) + "</TimeStamp>"
                     + "<Nonce>" + cdata(nonce) + "</Nonce></xml>";
         }
-        exchange.getMessage().setBody(xml);
-        exchange.setVariable("replyContentType", "application/xml;charset=UTF-8");
+        return xml;
     }
 
     /** A passive text reply; Content is cut to the byte limit on a character boundary. */

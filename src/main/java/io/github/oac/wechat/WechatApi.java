@@ -22,30 +22,38 @@ public class WechatApi {
         this.json = json;
     }
 
-    /** The token the call used was refused (40001/40014/42001): fetch a fresh one and try once more. */
-    public boolean tokenRejected(Exchange exchange) {
-        return WechatApiException.TOKEN_REJECTED.contains(errcode(exchange));
+    /**
+     * How a call went: "done" when WeChat took it (HTTP 2xx, errcode absent or 0); "again" when it refused the access
+     * token (40001/40014/42001) and the call was not made again yet (previous is not "again"): the caller forgets the
+     * token and calls once more with a fresh one. Anything else throws {@link WechatApiException}, for the caller's
+     * redelivery to judge.
+     */
+    public String outcome(String body, Integer status, String previous) {
+        int code = status == null ? 200 : status;
+        JsonNode answer = read(body);
+        int errcode = errcode(answer, code);
+        if (WechatApiException.TOKEN_REJECTED.contains(errcode) && !"again".equals(previous)) {
+            return "again";
+        }
+        if (code < 200 || code > 299 || errcode != 0) {
+            throw new WechatApiException(errcode, answer.path("errmsg").asText(null), code);
+        }
+        return "done";
     }
 
     /** Throws {@link WechatApiException} unless the call succeeded (HTTP 2xx, errcode absent or 0). */
-    public void check(Exchange exchange) {
-        int status = status(exchange);
-        int errcode = errcode(exchange);
-        if (status < 200 || status > 299 || errcode != 0) {
-            throw new WechatApiException(errcode, read(exchange).path("errmsg").asText(null), status);
-        }
+    void check(Exchange exchange) {
+        outcome(exchange.getMessage().getBody(String.class), status(exchange), "again");
     }
 
-    int errcode(Exchange exchange) {
-        JsonNode answer = read(exchange);
+    private static int errcode(JsonNode answer, int status) {
         if (answer.isMissingNode()) {
-            return status(exchange) / 100 == 2 ? UNREADABLE : 0;
+            return status / 100 == 2 ? UNREADABLE : 0;
         }
         return answer.path("errcode").asInt(0);
     }
 
-    private JsonNode read(Exchange exchange) {
-        String body = exchange.getMessage().getBody(String.class);
+    private JsonNode read(String body) {
         if (body == null || body.isBlank()) {
             return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
         }

@@ -42,6 +42,11 @@ public class WechatFailures {
 
     private static Throwable failure(Exchange exchange) {
         Throwable failure = exchange.getException();
-        return failure != null ? failure : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        failure = failure != null ? failure : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        // thrown inside a method expression, it arrives wrapped: judge what was thrown
+        while (failure instanceof org.apache.camel.RuntimeCamelException && failure.getCause() != null) {
+            failure = failure.getCause();
+        }
+        return failure;
     }
 }

@@ -43,8 +43,8 @@ class ConversationTrimTest {
 
     @Test
     void reasoningBlocksAreNotPartOfTheAnswer() {
-        assertThat(ChatAnswers.withoutReasoning("<think>\nlet me think\n</think>\n\n答案是 42。")).isEqualTo("答案是 42。");
-        assertThat(ChatAnswers.withoutReasoning("plain answer")).isEqualTo("plain answer");
-        assertThat(ChatAnswers.withoutReasoning("<think>never finished")).isEmpty();
+        assertThat(ModelAnswer.withoutReasoning("<think>\nlet me think\n</think>\n\n答案是 42。")).isEqualTo("答案是 42。");
+        assertThat(ModelAnswer.withoutReasoning("plain answer")).isEqualTo("plain answer");
+        assertThat(ModelAnswer.withoutReasoning("<think>never finished")).isEmpty();
     }
 }

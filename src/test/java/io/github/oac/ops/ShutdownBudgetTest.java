@@ -34,6 +34,7 @@ class ShutdownBudgetTest {
 
         List<Long> documented = new ArrayList<>();
         documented.addAll(seconds(Path.of("README.md"), "--stop-timeout[ =](\\d+)"));
+        documented.addAll(seconds(Path.of("docs/operating.md"), "--stop-timeout[ =](\\d+)"));
         documented.addAll(seconds(Path.of("Dockerfile"), "--stop-timeout[ =](\\d+)"));
         try (Stream<Path> files = Files.exists(Path.of("deploy")) ? Files.walk(Path.of("deploy")) : Stream.empty()) {
             for (Path file : files.filter(f -> f.toString().matches(".*compose.*\\.ya?ml")).toList()) {
@@ -41,7 +42,7 @@ class ShutdownBudgetTest {
             }
         }
 
-        assertThat(documented).as("stop timeouts in README.md, Dockerfile and deploy/").hasSizeGreaterThanOrEqualTo(2)
+        assertThat(documented).as("stop timeouts in README.md, docs/operating.md, Dockerfile and deploy/").hasSizeGreaterThanOrEqualTo(2)
                 .allSatisfy(seconds -> assertThat(seconds).isGreaterThan(needed));
     }
 
