@@ -29,8 +29,9 @@ import org.apache.camel.spi.BacklogTracerEventMessage;
  * What the routes did for one piece of work, counted from Camel's own backlog tracer (camel.trace.standby: installed
  * in every route, switched on only while counting): the routes entered, the steps run, and from those steps'
  * definitions the bean-method calls they make (bean steps, method expressions, ${bean:...} in simple) and the OGNL
- * reads in their simple expressions (${variable.turn.msgKey()}, ${body.question()}). A choice counts the calls of
- * every branch's condition: an upper bound.
+ * reads in their simple expressions (${variable.turn.msgKey()}, ${body.question()}), and method expressions that Camel
+ * takes for OGNL chains (any dot in them: write parameters as ${variable:turn}). A choice counts the calls of every
+ * branch's condition: an upper bound.
  */
 final class FlowCounter {
 
@@ -171,8 +172,14 @@ final class FlowCounter {
     private static void count(ExpressionDefinition expression, List<String> beanCalls, List<String> ognl) {
         if (expression != null) {
             if (expression instanceof MethodCallExpression method) {
-                beanCalls.add((method.getRef() != null ? method.getRef() : method.getBeanTypeName()) + "."
-                        + method.getMethod());
+                String call = (method.getRef() != null ? method.getRef() : method.getBeanTypeName()) + "."
+                        + method.getMethod();
+                beanCalls.add(call);
+                if (org.apache.camel.util.OgnlHelper.isValidOgnlExpression(method.getMethod())) {
+                    // a dot anywhere in a method expression (${variable.turn} as a parameter, say) makes Camel call
+                    // it as an OGNL chain: an exchange copy and a split of the text on every call
+                    ognl.add(call + " is an OGNL chain to Camel (");
+                }
             } else if ("simple".equals(expression.getLanguage())) {
                 Matcher bean = BEAN_IN_SIMPLE.matcher(expression.getExpression());
                 while (bean.find()) {

@@ -30,7 +30,7 @@ class FlowEditTest extends RouteTestSupport {
                         name: turn
                         method:
                           ref: turns
-                          method: next(${variable.turn}, ${variable.reply})
+                          method: next(${variable:turn}, ${variable:reply})
             """.indent(12); // the text block strips the 12 spaces the route file has before each line
 
     static {

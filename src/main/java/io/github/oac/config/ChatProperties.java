@@ -94,9 +94,10 @@ public record ChatProperties(
 
     /**
      * consumers: turns in flight at once ("auto" is resolved at start-up by ThreadingSetup). inboxMax: questions one
-     * follower may have waiting; more are turned away politely, not queued.
+     * follower may have waiting; more are turned away politely, not queued. pollTimeout: ms an idle consumer waits on
+     * the queue before it looks again.
      */
-    public record Queue(int size, int consumers, Duration leaseTtl, int inboxMax) {
+    public record Queue(int size, int consumers, Duration leaseTtl, int inboxMax, int pollTimeout) {
     }
 
     /** virtual: on Java 21+, run the web server and the consumers on virtual threads (see ThreadingSetup). */

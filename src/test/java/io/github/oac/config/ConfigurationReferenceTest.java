@@ -50,6 +50,7 @@ class ConfigurationReferenceTest {
         String generated = page.substring(0, begin + BEGIN.length()) + "\n" + table + page.substring(end);
         if (Boolean.getBoolean("oac.docs.settings")) {
             Files.writeString(PAGE, generated, StandardCharsets.UTF_8);
+            page = generated;
         }
         assertThat(page).as("docs/configuration.md's table is out of date: run mvn -B verify -Doac.docs.settings=true")
                 .isEqualTo(generated);
