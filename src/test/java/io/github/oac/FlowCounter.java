@@ -114,11 +114,6 @@ final class FlowCounter {
         List<String> beanCalls = new ArrayList<>();
         List<String> ognl = new ArrayList<>();
         for (BacklogTracerEventMessage event : events) {
-            if (System.getProperty("flowCounter.debug") != null) {
-                System.out.println("TRACE " + event.getExchangeId() + " " + event.getProcessingThreadName() + " "
-                        + event.getRouteId() + " " + event.getToNode() + " first=" + event.isFirst() + " last="
-                        + event.isLast() + " done=" + event.isDone());
-            }
             String route = event.getRouteId();
             if (route == null || event.isLast() || timerWork.contains(event.getExchangeId())) {
                 continue; // a route's last event marks its exchange's completion, not a step

@@ -46,6 +46,30 @@ class HybridDeliveryTest extends RouteTestSupport {
     }
 
     @Test
+    void aClientsOwnArrivalTimeHeaderIsNeverBelieved() {
+        // the wait counts from when the request reached the service (CallbackGate's note, as the oac-arrived-at
+        // header); a client claiming it arrived in 1970 would otherwise make the callback give up at once
+        String openid = newOpenid();
+        stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).willReturn(okJson(completion("still in time"))
+                .withFixedDelay(100)));
+        String timestamp = now();
+        String nonce = newNonce();
+        org.springframework.http.HttpHeaders headers = new org.springframework.http.HttpHeaders();
+        headers.setContentType(MediaType.TEXT_XML);
+        headers.set("oac-arrived-at", "0");
+
+        ResponseEntity<String> response = http.postForEntity("/wechat?signature="
+                        + io.github.oac.wechat.WechatSignature.sign(TOKEN, timestamp, nonce) + "&timestamp=" + timestamp
+                        + "&nonce=" + nonce,
+                new org.springframework.http.HttpEntity<>(textMessage(openid, newMsgId(), "when did I arrive?"), headers),
+                String.class);
+
+        assertThat(passiveText(response.getBody())).isEqualTo("still in time");
+        awaitQuiet(java.time.Duration.ofSeconds(10));
+        assertThat(sendsTo(openid)).as("no customer-service message").isEmpty();
+    }
+
+    @Test
     void aSlowAnswerIsPushedOnceAfterTheCallbackAnsweredSuccessInTime() throws Exception {
         String openid = newOpenid();
         stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).willReturn(okJson(completion("slow answer"))

@@ -102,7 +102,7 @@ public class ReplyWaits {
      * One of chat.delivery.max-waiting places for a callback that waits for its answer (and, passive, is held
      * past WeChat's 5 s): true when one was free; {@link #leave} gives it back.
      */
-    public boolean enter() {
+    private boolean enter() {
         return waiting.tryAcquire();
     }
 
@@ -117,7 +117,7 @@ public class ReplyWaits {
      * arrived (at the service's door, arrivedAt: time queued for a thread counts too); null when it was not decided by
      * then, or at once when the callback found no waiting place.
      */
-    public Handout await(InboundMessage message, long arrivedAt, boolean placed) throws InterruptedException {
+    private Handout await(InboundMessage message, long arrivedAt, boolean placed) throws InterruptedException {
         long deadline = arrivedAt + passiveWait.toMillis();
         if (!placed) {
             return null;
@@ -164,7 +164,7 @@ public class ReplyWaits {
      * stalled across the take, is given back, owed to the message's next delivery or the follower's next message;
      * this delivery then answers without it (path late).
      */
-    public Handout inTime(InboundMessage message, Handout handout, long arrivedAt) {
+    private Handout inTime(InboundMessage message, Handout handout, long arrivedAt) {
         if (handout == null || handout.entry() == null || !late(arrivedAt)) {
             return handout;
         }
