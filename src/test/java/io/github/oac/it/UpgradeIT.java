@@ -165,7 +165,10 @@ class UpgradeIT {
 
             assertThat(deliver(current, text(longReader, newMsgId(), "继续"), signedQuery(TOKEN)))
                     .isEqualTo("success");
-            awaitTrue(Duration.ofSeconds(20), () -> sentTexts(longReader).size() > longSends);
+            // the rest may go out in more than one message: judge once the turn is over (its inbox empty)
+            awaitTrue(Duration.ofSeconds(20), () -> sentTexts(longReader).size() > longSends
+                    && !redis.exists("oac:{" + longReader + "}:inbox")
+                    && redis.keys("oac:{" + longReader + "}:progress:*").isEmpty());
             assertThat(String.join("", sentTexts(longReader).subList(longSends, sentTexts(longReader).size())))
                     .as("the rest kept for 继续").contains("六的余下部分");
             assertThat(modelRequests("继续")).as("继续 asks no model").isEmpty();
