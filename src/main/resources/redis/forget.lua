@@ -1,12 +1,13 @@
 -- forget (Followers.forget): what a follower left before their unsubscribe event, removed in one step: queued
--- messages with their progress and reply slots, answers owed for them, the conversation, the rest of a long answer,
+-- messages with their progress and reply slots, answers owed for them, the conversation and the photo it was about,
+-- the rest of a long answer,
 -- the rate count and the lease (a turn still in flight then fails its lease checks and writes nothing more); their
 -- dead letters are stripped next, by forget-letters. "Before": created in an earlier second, or in
 -- the event's second and arrived no later than it first did. The marker keeps that first arrival, so WeChat
 -- re-delivering the event later (after a 503, say) does not take what the follower asked after following again.
 -- Running twice removes nothing more.
 -- KEYS[1] the set of followers with unanswered messages   KEYS[2] inbox   KEYS[3] lease   KEYS[4] memory
--- KEYS[5] pending   KEYS[6] outbox   KEYS[7] rate count   KEYS[8] the unsubscribe marker
+-- KEYS[5] pending   KEYS[6] outbox   KEYS[7] rate count   KEYS[8] the unsubscribe marker   KEYS[9] latest photo
 -- ARGV[1] openid   ARGV[2] the event's CreateTime (s)   ARGV[3] when it arrived (epoch ms)   ARGV[4] the prefix of
 -- the follower's progress keys   ARGV[5] the prefix of their reply slots   ARGV[6] the marker's ttl (ms)
 -- Returns how many queued messages and owed answers went.
@@ -44,5 +45,5 @@ for _, raw in ipairs(redis.call('LRANGE', KEYS[6], 0, -1)) do
     removed = removed + 1
   end
 end
-redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[7])
+redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[7], KEYS[9])
 return removed

@@ -1,11 +1,12 @@
 -- read_head(): the head's turn, read by claim and next with the caller's KEYS and ARGV in these positions:
 --   KEYS[1] the follower's lease   KEYS[2] inbox   KEYS[3] followers with an inbox   KEYS[4] memory   KEYS[5] pending
+--   KEYS[6] the follower's latest photo
 --   ARGV[1] the turn's token   ARGV[3] openid   ARGV[4] progress key prefix   ARGV[5] progress ttl (ms)
 --   ARGV[6] memory ttl (ms)
 -- Returns {'idle'} when the inbox is empty (the lease ends and the follower leaves the set in the same step, so a
 -- message appended meanwhile always finds the lease free), else
--- {'turn', head, answer, sent, attempts, memory, pending, over, label}: attempts counted, progress, memory (touched:
--- idle timeout) and pending read in one step. The progress key comes from the message itself (Key, else MsgId, else
+-- {'turn', head, answer, sent, attempts, memory, pending, over, label, photo}: attempts counted, progress, memory
+-- (touched: idle timeout), pending and the latest photo read in one step. The progress key comes from the message itself (Key, else MsgId, else
 -- FromUserName:CreateTime).
 local function read_head()
   local head = redis.call('LINDEX', KEYS[2], 0)
@@ -29,5 +30,5 @@ local function read_head()
   local memory = redis.call('GET', KEYS[4])
   if memory then redis.call('PEXPIRE', KEYS[4], ARGV[6]) end
   return {'turn', head, state[1], state[2], tostring(attempts), memory, redis.call('GET', KEYS[5]),
-          state[3] or '', state[4] or ''}
+          state[3] or '', state[4] or '', redis.call('GET', KEYS[6])}
 end

@@ -46,6 +46,20 @@ class HybridDeliveryTest extends RouteTestSupport {
     }
 
     @Test
+    void aPhotoAnsweredInTimeIsTheCallbacksPassiveReply() {
+        String openid = newOpenid();
+        String picUrl = PhotoTest.servePicture("/hybrid/" + openid + ".jpg", PhotoTest.jpeg(3_000));
+        PhotoTest.stubPhotoAnswer("一张**照片**。");
+
+        ResponseEntity<String> response = postCallback(PhotoTest.photoMessage(openid, newMsgId(), picUrl, "M1"));
+
+        assertThat(passiveText(response.getBody())).isEqualTo("一张照片。");
+        awaitQuiet(java.time.Duration.ofSeconds(10));
+        assertThat(sendsTo(openid)).as("no customer-service message").isEmpty();
+        assertThat(PhotoTest.photoCalls()).hasSize(1);
+    }
+
+    @Test
     void aClientsOwnArrivalTimeHeaderIsNeverBelieved() {
         // the wait counts from when the request reached the service (CallbackGate's note, as the oac-arrived-at
         // header); a client claiming it arrived in 1970 would otherwise make the callback give up at once

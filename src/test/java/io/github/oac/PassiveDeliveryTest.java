@@ -99,9 +99,9 @@ class PassiveDeliveryTest extends RouteTestSupport {
         assertThat(passiveText(next.getBody())).isEqualTo("twenty seconds\n\n" + queued);
         awaitTurnsFinished(openid);
 
-        // a message of any kind carries what is owed
-        ResponseEntity<String> image = postCallback(imageMessage(openid));
-        assertThat(passiveText(image.getBody())).isEqualTo("the second answer");
+        // a message of any kind carries what is owed, one that asks nothing too
+        ResponseEntity<String> location = postCallback(locationMessage(openid));
+        assertThat(passiveText(location.getBody())).isEqualTo("the second answer");
 
         awaitQuiet(Duration.ofSeconds(10));
         assertThat(modelCallsAsking("think hard")).hasSize(1);
@@ -167,11 +167,11 @@ class PassiveDeliveryTest extends RouteTestSupport {
         return metrics.counter("oac.deliveries", "path", path).count();
     }
 
-    private static String imageMessage(String openid) {
+    private static String locationMessage(String openid) {
         return "<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[" + openid
-                + "]]></FromUserName><CreateTime>" + now() + "</CreateTime><MsgType><![CDATA[image]]></MsgType>"
-                + "<PicUrl><![CDATA[http://example.invalid/p.jpg]]></PicUrl><MediaId><![CDATA[m1]]></MediaId>"
-                + "<MsgId>" + newMsgId() + "</MsgId></xml>";
+                + "]]></FromUserName><CreateTime>" + now() + "</CreateTime><MsgType><![CDATA[location]]></MsgType>"
+                + "<Location_X>23.134521</Location_X><Location_Y>113.358803</Location_Y><Scale>20</Scale>"
+                + "<Label><![CDATA[位置信息]]></Label><MsgId>" + newMsgId() + "</MsgId></xml>";
     }
 
     /** WeChat's published signature: SHA-1 over the parts sorted and joined, in hex. */

@@ -86,6 +86,11 @@ import io.github.oac.wechat.WechatSignature;
         "chat.replies.ai-label=",
         // these tests are about the push path; HybridDeliveryTest, PassiveDeliveryTest and AutoDeliveryTest set theirs
         "chat.delivery.mode=push",
+        // photos come from the fake WeChat on loopback; small limits, so PhotoTest can exceed and outlive them
+        "chat.vision.image-hosts=127.0.0.1",
+        "chat.vision.max-bytes=64KB",
+        "chat.vision.keep=5s",
+        "chat.vision.fetch-timeout=2000",
         // Camel's backlog tracer in every route, off until FlowCountsTest switches it on to count a question's steps
         "camel.trace.standby=true",
 })

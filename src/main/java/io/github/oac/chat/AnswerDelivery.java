@@ -67,6 +67,9 @@ public class AnswerDelivery {
         }
     }
 
+    /** How long a follower's latest photo goes with their text questions, from its arrival. */
+    private final java.time.Duration photoKeep;
+
     public AnswerDelivery(Inbox inbox, Outbox outbox, Conversation conversation, DeadLetters deadLetters,
                           DeliveryMode mode, Metrics metrics, ChatProperties properties) {
         this.inbox = inbox;
@@ -78,6 +81,7 @@ public class AnswerDelivery {
         this.limits = properties.delivery();
         this.passiveMaxBytes = properties.replies().passiveMaxBytes();
         this.hint = properties.replies().continueHint();
+        this.photoKeep = properties.vision().keep();
         String labelText = properties.replies().aiLabel() == null ? "" : properties.replies().aiLabel().strip();
         this.label = new Label(labelText, "start".equalsIgnoreCase(properties.replies().aiLabelPosition().strip()));
         if (labelText.isEmpty()) {
@@ -120,10 +124,15 @@ public class AnswerDelivery {
             String memory = reply.forget() ? ""
                     : reply.remembered() ? conversation.remembered(turn.memory(), reply.question(), reply.answer())
                     : null;
+            // a photo the model answered about goes with the follower's next text questions for a while
+            boolean keepPhoto = turn.message().isPhoto() && reply.remembered();
+            java.time.Duration photoTtl = photoKeep.minusMillis(turn.receivedAt() > 0
+                    ? Math.max(0, System.currentTimeMillis() - turn.receivedAt()) : 0);
             // passive: the rest is kept for the continue command once the follower has the first part (Outbox)
             boolean handOut = DeliveryMode.PASSIVE.equals(mode.current());
-            if (!(handOut ? inbox.commitForHandOut(turn, reply.text(), reply.generated(), memory)
-                    : inbox.commit(turn, reply.text(), reply.generated(), memory, delivery.rest()))) {
+            if (!(handOut ? inbox.commitForHandOut(turn, reply.text(), reply.generated(), memory, keepPhoto, photoTtl)
+                    : inbox.commit(turn, reply.text(), reply.generated(), memory, delivery.rest(), keepPhoto,
+                    photoTtl))) {
                 delivery.lose();
             }
         }

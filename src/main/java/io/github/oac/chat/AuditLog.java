@@ -37,7 +37,7 @@ public class AuditLog {
         }
         String label = delivery == null ? "" : delivery.label();
         String answer = delivery == null ? reply.text() : delivery.labelled(reply.text());
-        String question = turn.message().question() == null ? "" : requests.question(turn.message());
+        String question = requests.asksModel(turn.message()) ? requests.question(turn.message()) : "";
         String verdict = reply.moderation() == null ? "passed" : reply.moderation();
         LOG.atInfo()
                 .addKeyValue("msgId", turn.msgKey())

@@ -13,18 +13,24 @@ import io.github.oac.wechat.InboundMessage;
 
 /**
  * Builds the chat-completion request for a follower's question: the system prompt, the remembered exchanges, then
- * the question itself (trigger prefix removed, cut to chat.openai.max-question-chars). Called as {@code chatRequests}.
+ * the question itself (trigger prefix removed, cut to chat.openai.max-question-chars), with a photo as content parts
+ * when the turn is about one. Called as {@code chatRequests}.
  */
 @Component("chatRequests")
 public class ChatRequests {
 
+    /** What the conversation memory keeps of a photo: its answer is remembered, its bytes never. */
+    public static final String PHOTO_IN_MEMORY = "[图片]";
+
     private final ChatProperties.Openai openai;
+    private final ChatProperties.Vision vision;
     private final Conversation conversation;
 
     private final Commands commands;
 
     public ChatRequests(ChatProperties properties, Conversation conversation, Commands commands) {
         this.openai = properties.openai();
+        this.vision = properties.vision();
         this.conversation = conversation;
         this.commands = commands;
     }
@@ -41,15 +47,52 @@ public class ChatRequests {
         return new ChatRequest(openai.model(), messages, openai.temperature(), openai.maxTokens());
     }
 
-    /** With a trigger prefix configured, only questions that start with it go to the model (commands always work). */
-    public boolean triggered(InboundMessage message) {
-        String prefix = openai.triggerPrefix();
-        return prefix == null || prefix.isEmpty() || message.question().strip().startsWith(prefix)
-                || commands.isCommand(message);
+    /**
+     * The request for a question about a photo: the text and the photo (a data URL) as content parts of the last
+     * message, for chat.vision.model.
+     */
+    public ChatRequest forPhoto(Turn turn, String text, String photoUrl) {
+        List<ChatMessage> messages = new ArrayList<>();
+        if (openai.systemPrompt() != null && !openai.systemPrompt().isBlank()) {
+            messages.add(new ChatMessage("system", openai.systemPrompt()));
+        }
+        messages.addAll(conversation.history(turn.memory()));
+        messages.add(new ChatMessage("user",
+                List.of(new ChatRequest.TextPart(text), new ChatRequest.ImagePart(photoUrl))));
+        return new ChatRequest(visionModel(), messages, openai.temperature(), openai.maxTokens());
     }
 
-    /** What the model is asked: the follower's text without the trigger prefix, cut to the configured length. */
+    /** The model asked about photos: chat.vision.model, else the main one. */
+    public String visionModel() {
+        return vision.model() == null || vision.model().isBlank() ? openai.model() : vision.model().strip();
+    }
+
+    /** The message goes to the answering side: a text or recognised voice question (or a command), or a photo. */
+    public boolean asksModel(InboundMessage message) {
+        return message.question() != null || vision.enabled() && message.isPhoto();
+    }
+
+    /**
+     * With a trigger prefix configured, only questions that start with it go to the model (commands always work); a
+     * photo, which cannot carry the prefix, does not.
+     */
+    public boolean triggered(InboundMessage message) {
+        String prefix = openai.triggerPrefix();
+        if (prefix == null || prefix.isEmpty()) {
+            return true;
+        }
+        return message.question() != null
+                && (message.question().strip().startsWith(prefix) || commands.isCommand(message));
+    }
+
+    /**
+     * What the model is asked: the follower's text without the trigger prefix, cut to the configured length; for a
+     * photo, what the conversation memory keeps of it.
+     */
     public String question(InboundMessage message) {
+        if (message.question() == null) {
+            return PHOTO_IN_MEMORY;
+        }
         String question = withoutPrefix(message.question());
         int max = openai.maxQuestionChars();
         if (question.codePointCount(0, question.length()) <= max) {
@@ -60,6 +103,9 @@ public class ChatRequests {
 
     /** The question was longer than the model is given: the follower is told with the answer. */
     public boolean truncated(InboundMessage message) {
+        if (message.question() == null) {
+            return false;
+        }
         String question = withoutPrefix(message.question());
         return question.codePointCount(0, question.length()) > openai.maxQuestionChars();
     }

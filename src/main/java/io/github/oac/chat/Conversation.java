@@ -64,6 +64,6 @@ public class Conversation {
     }
 
     private static int chars(List<ChatMessage> turns) {
-        return turns.stream().mapToInt(turn -> turn.content().length()).sum();
+        return turns.stream().mapToInt(turn -> turn.text().length()).sum();
     }
 }

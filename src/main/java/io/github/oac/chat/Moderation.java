@@ -51,7 +51,7 @@ public class Moderation {
      * The turn's question before the model sees it: the request when it passes, the blocked-question reply when it
      * holds a listed word, or a ModerationCheck when the moderation service must see it too.
      */
-    public Object question(Turn turn, ChatRequest request) {
+    public Object question(Turn turn, Object request) {
         return check("question", requests.question(turn.message()), turn, request);
     }
 

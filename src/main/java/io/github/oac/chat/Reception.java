@@ -52,11 +52,12 @@ public class Reception {
             }
         }
         // counted only once the message is known to be new: a re-delivery gets what its first delivery got
+        boolean question = requests.asksModel(message);
         String refusal = null;
-        if (message.question() != null) {
+        if (question) {
             refusal = !requests.triggered(message) ? "ignored" : backpressure.full() ? "busy" : null;
         }
-        return admission.admit(callback, refusal, mode.current());
+        return admission.admit(callback, question, refusal, mode.current());
     }
 
     /** What the follower left before unfollowing is forgotten: idempotent, so WeChat's re-delivery may repeat it. */

@@ -32,6 +32,7 @@ public class Turns {
     private final Replies replies;
     private final Moderation moderation;
     private final ChatRequests requests;
+    private final Photos photos;
     private final ModelWaits modelWaits;
     private final AnswerDelivery delivery;
     private final AnswerLog answerLog;
@@ -40,8 +41,8 @@ public class Turns {
     private final Set<String> started = ConcurrentHashMap.newKeySet();
 
     public Turns(Inbox inbox, Wakes wakes, DeadLetters deadLetters, Commands commands, Replies replies,
-                 Moderation moderation, ChatRequests requests, ModelWaits modelWaits, AnswerDelivery delivery,
-                 AnswerLog answerLog, AuditLog auditLog) {
+                 Moderation moderation, ChatRequests requests, Photos photos, ModelWaits modelWaits,
+                 AnswerDelivery delivery, AnswerLog answerLog, AuditLog auditLog) {
         this.inbox = inbox;
         this.wakes = wakes;
         this.deadLetters = deadLetters;
@@ -49,6 +50,7 @@ public class Turns {
         this.replies = replies;
         this.moderation = moderation;
         this.requests = requests;
+        this.photos = photos;
         this.modelWaits = modelWaits;
         this.delivery = delivery;
         this.answerLog = answerLog;
@@ -65,7 +67,8 @@ public class Turns {
     }
 
     /**
-     * What the message needs: a ChatRequest for the model; a ModerationCheck when the moderation service must see the
+     * What the message needs: a ChatRequest for the model; a PhotoQuestion when it is about a photo (the follower's,
+     * or their latest one a text question goes with); a ModerationCheck when the moderation service must see the
      * question first; or the Reply that needs no model: a command's, the refusal of a question with a listed word,
      * {@link Reply#RESUMED} when an earlier attempt committed the text, {@link Reply#ENDED} when the message is over
      * (too old or tried too often: a dead letter now; or one already).
@@ -93,7 +96,13 @@ public class Turns {
         if (commands.isContinue(turn.message())) {
             return replies.continued(turn);
         }
-        Object asked = moderation.question(turn, requests.forQuestion(turn));
+        Object photo = photos.ask(turn);
+        if (photo instanceof Reply) {
+            return photo;
+        }
+        // a photo alone has no text of the follower's to moderate; its answer is moderated as any other
+        Object asked = photo != null && turn.message().isPhoto() ? photo
+                : moderation.question(turn, photo != null ? photo : requests.forQuestion(turn));
         if (!(asked instanceof Reply)) {
             modelWaits.begin(turn); // the model's time counts from here (with the moderation service's check)
         }

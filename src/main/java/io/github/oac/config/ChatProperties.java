@@ -34,7 +34,21 @@ public record ChatProperties(
         Sandbox sandbox,
         Routes routes,
         Moderation moderation,
-        Audit audit) {
+        Audit audit,
+        Vision vision) {
+
+    /**
+     * Photos. imageHosts: the hosts a PicUrl may be fetched from ("name", or ".name" for its subdomains); maxBytes
+     * read within fetchTimeout; prompt: sent with a photo that came alone; keep: how long a follower's latest photo
+     * goes with their text questions; model: the model for turns with a photo (empty: openai.model).
+     */
+    public record Vision(boolean enabled, List<String> imageHosts, DataSize maxBytes, Duration fetchTimeout,
+                         String prompt, Duration keep, String model) {
+
+        public Vision {
+            imageHosts = imageHosts == null ? List.of() : List.copyOf(imageHosts);
+        }
+    }
 
     /** enabled: one audit line per answered message, on the logger "audit" (AuditLog). */
     public record Audit(boolean enabled) {
@@ -189,7 +203,8 @@ public record ChatProperties(
                           String questionTruncated, String resetDone, String nothingPending, String continueHint,
                           String rateLimited, String busy, String inboxFull, String thinking, String queued,
                           int passiveMaxBytes, String aiLabel, String aiLabelPosition, String blockedQuestion,
-                          String blockedAnswer,
+                          String blockedAnswer, String imageTooLarge, String imageUnreadable,
+                          String imageUnavailable, String imageUnsupported,
                           Map<String, String> click) {
 
         public Replies {

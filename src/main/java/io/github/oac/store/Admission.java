@@ -121,12 +121,14 @@ public class Admission {
     }
 
     /**
+     * question: the message goes to the answering side (a text or recognised voice question, a command, a photo).
      * refusal: busy or ignored when the callback would turn this message away if it is a new question (null: it
      * would not). It counts only once the message is known to be new: WeChat re-delivering an accepted question gets
      * what its first delivery got, and an answer owed to the follower is handed out all the same. mode: the delivery
      * mode in force (auto resolved).
      */
-    public Admitted admit(Callback callback, String refusal, String mode) throws JsonProcessingException {
+    public Admitted admit(Callback callback, boolean question, String refusal, String mode)
+            throws JsonProcessingException {
         InboundMessage message = callback.message();
         // a plaintext callback's body is not signed: its signed request is good for this body once
         if (callback.digest() != null) {
@@ -140,7 +142,6 @@ public class Admission {
         String openid = message.fromUserName();
         String msgKey = message.key();
         legacyKeys.adopt(openid, msgKey); // only for a while after an upgrade that found old names
-        boolean question = message.question() != null;
         // commands cost no model call, so they are never rate limited
         int limit = question && !commands.isCommand(message) ? perMinute : 0;
         List<?> result = ADMIT.run(redis, new Admit(keys.dedup(openid, msgKey), keys.rate(openid),

@@ -21,9 +21,9 @@ public class Followers {
     /** forget.lua. */
     record Forget(String waiting, String inbox, String lease, String memory, String pending, String outbox,
                   String rate, String marker, String openid, String createTime, String arrivedAt,
-                  String progressPrefix, String replyPrefix, String markerTtl) implements Script.Call {
+                  String progressPrefix, String replyPrefix, String markerTtl, String photo) implements Script.Call {
         public List<String> keys() {
-            return List.of(waiting, inbox, lease, memory, pending, outbox, rate, marker);
+            return List.of(waiting, inbox, lease, memory, pending, outbox, rate, marker, photo);
         }
 
         public List<String> args() {
@@ -68,7 +68,7 @@ public class Followers {
         FORGET.run(redis, new Forget(keys.waiting(openid), keys.inbox(openid), keys.owner(openid),
                 keys.memory(openid), keys.pending(openid), keys.outbox(openid), keys.rate(openid),
                 keys.left(openid), openid, createTime == null ? "0" : createTime.strip(), Long.toString(arrivedAt),
-                keys.progressPrefix(openid), keys.replyPrefix(openid), markerTtl));
+                keys.progressPrefix(openid), keys.replyPrefix(openid), markerTtl, keys.photo(openid)));
         FORGET_LETTERS.run(redis, new ForgetLetters(keys.deadLetters(), keys.deadLettersOf(openid)));
     }
 }

@@ -42,11 +42,11 @@ public class Inbox {
     private static final Logger LOG = LoggerFactory.getLogger(Inbox.class);
 
     /** claim.lua and next.lua's first keys and arguments: the follower's turn. */
-    record Claim(String lease, String inbox, String followers, String memory, String pending, String token,
-                 String leaseTtl, String openid, String progressPrefix, String progressTtl, String memoryTtl)
-            implements Script.Call {
+    record Claim(String lease, String inbox, String followers, String memory, String pending, String photo,
+                 String token, String leaseTtl, String openid, String progressPrefix, String progressTtl,
+                 String memoryTtl) implements Script.Call {
         public List<String> keys() {
-            return List.of(lease, inbox, followers, memory, pending);
+            return List.of(lease, inbox, followers, memory, pending, photo);
         }
 
         public List<String> args() {
@@ -68,18 +68,21 @@ public class Inbox {
         }
     }
 
-    /** commit.lua. memoryMode: set, del or keep; pendingMode: cas (drop only pendingRead) or set. */
-    record Commit(String lease, String progress, String memory, String pending, String inbox, String token,
-                  String leaseTtl, String text, String progressTtl, String memoryMode, String newMemory,
-                  String memoryTtl, String rest, String pendingTtl, String head, String pendingMode,
-                  String pendingRead, String generated) implements Script.Call {
+    /**
+     * commit.lua. memoryMode: set, del (the photo too) or keep; pendingMode: cas (drop only pendingRead) or set;
+     * keptPhoto: the photo to keep for photoTtl ms ('' none).
+     */
+    record Commit(String lease, String progress, String memory, String pending, String inbox, String photo,
+                  String token, String leaseTtl, String text, String progressTtl, String memoryMode,
+                  String newMemory, String memoryTtl, String rest, String pendingTtl, String head, String pendingMode,
+                  String pendingRead, String generated, String keptPhoto, String photoTtl) implements Script.Call {
         public List<String> keys() {
-            return List.of(lease, progress, memory, pending, inbox);
+            return List.of(lease, progress, memory, pending, inbox, photo);
         }
 
         public List<String> args() {
             return List.of(token, leaseTtl, text, progressTtl, memoryMode, newMemory, memoryTtl, rest, pendingTtl,
-                    head, pendingMode, pendingRead, generated);
+                    head, pendingMode, pendingRead, generated, keptPhoto, photoTtl);
         }
     }
 
@@ -202,28 +205,35 @@ public class Inbox {
     }
 
     /**
-     * Records what the turn decided: the text, the conversation (memory null: unchanged, empty: forgotten) and the
-     * rest kept for the continue command (empty: none). False, and nothing written, when the lease was lost.
+     * Records what the turn decided: the text, the conversation (memory null: unchanged, empty: forgotten, with the
+     * follower's photo), the rest kept for the continue command (empty: none) and the photo the follower's next text
+     * questions go with (keptPhoto: the turn's message, for photoTtl; null: unchanged). False, and nothing written,
+     * when the lease was lost.
      */
-    public boolean commit(Turn turn, String text, boolean generated, String memory, String pending) {
-        return commit(turn, text, generated, memory, pending, "set");
+    public boolean commit(Turn turn, String text, boolean generated, String memory, String pending,
+                          boolean keptPhoto, Duration photoTtl) {
+        return commit(turn, text, generated, memory, pending, "set", keptPhoto, photoTtl);
     }
 
     /**
      * The same for an answer handed out through callback replies: the rest the turn read is dropped (its hand-out
      * keeps the new rest), unless a hand-out replaced it meanwhile.
      */
-    public boolean commitForHandOut(Turn turn, String text, boolean generated, String memory) {
-        return commit(turn, text, generated, memory, "", "cas");
+    public boolean commitForHandOut(Turn turn, String text, boolean generated, String memory, boolean keptPhoto,
+                                    Duration photoTtl) {
+        return commit(turn, text, generated, memory, "", "cas", keptPhoto, photoTtl);
     }
 
     private boolean commit(Turn turn, String text, boolean generated, String memory, String pending,
-                           String pendingMode) {
+                           String pendingMode, boolean keptPhoto, Duration photoTtl) {
         String memoryMode = memory == null ? "keep" : memory.isEmpty() ? "del" : "set";
+        boolean keep = keptPhoto && photoTtl.toMillis() > 0;
         return owned(COMMIT.run(redis, new Commit(keys.owner(turn.openid()), keys.progress(turn.openid(), turn.msgKey()),
-                keys.memory(turn.openid()), keys.pending(turn.openid()), keys.inbox(turn.openid()), turn.token(),
-                lease, text, progressTtl, memoryMode, memory == null ? "" : memory, memoryTtl, pending, pendingTtl,
-                turn.head(), pendingMode, turn.pending() == null ? "" : turn.pending(), Script.flag(generated))),
+                keys.memory(turn.openid()), keys.pending(turn.openid()), keys.inbox(turn.openid()),
+                keys.photo(turn.openid()), turn.token(), lease, text, progressTtl, memoryMode,
+                memory == null ? "" : memory, memoryTtl, pending, pendingTtl, turn.head(), pendingMode,
+                turn.pending() == null ? "" : turn.pending(), Script.flag(generated), keep ? turn.head() : "",
+                keep ? Long.toString(photoTtl.toMillis()) : "0")),
                 turn);
     }
 
@@ -347,7 +357,9 @@ public class Inbox {
         return new Turn(openid, token, head, json.treeToValue(entry, InboundMessage.class), (String) read.get(2),
                 sent == null ? 0 : Integer.parseInt(sent), Long.parseLong((String) read.get(4)),
                 (String) read.get(5), (String) read.get(6), read.size() > 7 && "1".equals(read.get(7)),
-                entry.path("At").asLong(0), read.size() > 8 && "1".equals(read.get(8)));
+                entry.path("At").asLong(0), read.size() > 8 && "1".equals(read.get(8)),
+                read.size() > 9 && read.get(9) != null ? json.readValue((String) read.get(9), InboundMessage.class)
+                        : null);
     }
 
     private boolean owned(Long result, Turn turn) {
@@ -363,7 +375,8 @@ public class Inbox {
 
     private Claim claimCall(String openid, String token) {
         return new Claim(keys.owner(openid), keys.inbox(openid), keys.waiting(openid), keys.memory(openid),
-                keys.pending(openid), token, lease, openid, keys.progressPrefix(openid), progressTtl, memoryTtl);
+                keys.pending(openid), keys.photo(openid), token, lease, openid, keys.progressPrefix(openid),
+                progressTtl, memoryTtl);
     }
 
 }

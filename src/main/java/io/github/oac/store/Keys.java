@@ -79,6 +79,11 @@ public class Keys {
         return follower(openid) + "memory";
     }
 
+    /** The follower's latest photo (its inbox entry), which their text questions are asked with for a while. */
+    public String photo(String openid) {
+        return follower(openid) + "photo";
+    }
+
     /** The rest of a long answer, for the continue command. */
     public String pending(String openid) {
         return follower(openid) + "pending";

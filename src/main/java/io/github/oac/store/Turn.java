@@ -8,11 +8,13 @@ import io.github.oac.wechat.InboundMessage;
  * conversation so far (JSON) and the rest of an earlier long answer. over: an earlier attempt ended the message's
  * delivery for good (a dead letter was recorded) and only its leaving the inbox was not. receivedAt: when the
  * message's callback arrived (epoch ms; 0 for messages queued before that was kept). labelled: the decided text was
- * written by the model, so it carries the AI label. {@code token} is this turn's lease: every write
+ * written by the model, so it carries the AI label. photo: the follower's latest photo while it goes with their text
+ * questions (chat.vision.keep), or null. {@code token} is this turn's lease: every write
  * the turn makes is conditional on it, so a turn that lost its lease (a Redis stall, a pause) changes nothing.
  */
 public record Turn(String openid, String token, String head, InboundMessage message, String answer, int sent,
-                   long attempts, String memory, String pending, boolean over, long receivedAt, boolean labelled) {
+                   long attempts, String memory, String pending, boolean over, long receivedAt, boolean labelled,
+                   InboundMessage photo) {
 
     public String msgKey() {
         return message.key();

@@ -19,6 +19,8 @@ public record InboundMessage(
         @JsonProperty("Event") String event,
         @JsonProperty("EventKey") String eventKey,
         @JsonProperty("Recognition") String recognition,
+        @JsonProperty("PicUrl") String picUrl,
+        @JsonProperty("MediaId") String mediaId,
         @JsonProperty("Encrypt") String encrypt) {
 
     /**
@@ -53,6 +55,12 @@ public record InboundMessage(
             return recognition;
         }
         return null;
+    }
+
+    /** A photo: an image message with somewhere to get it from (its PicUrl, or its MediaId at WeChat's media API). */
+    @JsonIgnore
+    public boolean isPhoto() {
+        return "image".equals(msgType) && (hasText(picUrl) || hasText(mediaId));
     }
 
     /**

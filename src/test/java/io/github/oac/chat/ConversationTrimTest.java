@@ -38,7 +38,7 @@ class ConversationTrimTest {
         Conversation.trim(turns, 10, 450);
 
         assertThat(turns).hasSize(4);
-        assertThat(turns.get(0).content()).startsWith("q3");
+        assertThat(turns.get(0).text()).startsWith("q3");
     }
 
     @Test

@@ -93,7 +93,7 @@ class DeliveryModesIT {
             first.close();
         }
         try (ServiceProcess second = ServiceProcess.start("passive-second", env("passive"))) {
-            String next = deliver(second, image(openid), signedQuery(TOKEN));
+            String next = deliver(second, location(openid), signedQuery(TOKEN));
 
             assertThat(passiveText(next)).isEqualTo("owed answer");
             assertThat(modelCalls("think long")).isEqualTo(1);
@@ -165,11 +165,12 @@ class DeliveryModesIT {
         }
     }
 
-    private static String image(String openid) {
+    /** A message that asks nothing: it carries an owed answer and adds no question of its own. */
+    private static String location(String openid) {
         return "<xml><ToUserName><![CDATA[gh_it]]></ToUserName><FromUserName><![CDATA[" + openid
                 + "]]></FromUserName><CreateTime>" + System.currentTimeMillis() / 1000 + "</CreateTime>"
-                + "<MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[http://example.invalid/p.jpg]]></PicUrl>"
-                + "<MsgId>" + newMsgId() + "</MsgId></xml>";
+                + "<MsgType><![CDATA[location]]></MsgType><Location_X>23.13</Location_X><Location_Y>113.35</Location_Y>"
+                + "<Scale>20</Scale><Label><![CDATA[位置]]></Label><MsgId>" + newMsgId() + "</MsgId></xml>";
     }
 
     private static int modelCalls(String question) {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class ForgetScriptTest extends ScriptTestSupport {
 
     private static final List<String> KEYS = List.of("t:inboxes", "t:inbox:o1", "t:owner:o1", "t:memory:o1",
-            "t:pending:o1", "t:outbox:o1", "t:rate:o1", "t:left:o1");
+            "t:pending:o1", "t:outbox:o1", "t:rate:o1", "t:left:o1", "t:photo:o1");
 
     private static String message(String key, long createTime, long arrivedAt) {
         return "{\"Key\":\"" + key + "\",\"CreateTime\":\"" + createTime + "\",\"At\":" + arrivedAt
@@ -41,6 +41,7 @@ class ForgetScriptTest extends ScriptTestSupport {
         redis.set("t:memory:o1", "[m]");
         redis.set("t:pending:o1", "rest");
         redis.set("t:rate:o1", "3");
+        redis.set("t:photo:o1", "{\"MsgType\":\"image\"}");
 
         assertThat(forget(100, 100_500)).isEqualTo(4);
 
@@ -51,7 +52,7 @@ class ForgetScriptTest extends ScriptTestSupport {
         assertThat(redis.exists("t:progress:later", "t:reply:later")).isEqualTo(2);
         assertThat(redis.lrange("t:outbox:o1", 0, -1)).containsExactly(
                 "{\"k\":\"owed-after\",\"reply\":\"r\",\"at\":100800}");
-        assertThat(redis.exists("t:owner:o1", "t:memory:o1", "t:pending:o1", "t:rate:o1")).isZero();
+        assertThat(redis.exists("t:owner:o1", "t:memory:o1", "t:pending:o1", "t:rate:o1", "t:photo:o1")).isZero();
         assertThat(redis.sismember("t:inboxes", "o1")).as("still has messages").isTrue();
         assertThat(redis.get("t:left:o1")).isEqualTo("100:100500");
         assertThat(redis.pttl("t:left:o1")).isBetween(1L, 86_400_000L);

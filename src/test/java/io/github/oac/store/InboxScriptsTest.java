@@ -14,7 +14,8 @@ class InboxScriptsTest extends ScriptTestSupport {
     private static final String INBOXES = "t:inboxes";
     private static final String MEMORY = "t:memory:o1";
     private static final String PENDING = "t:pending:o1";
-    private static final List<String> TURN_KEYS = List.of(LEASE, INBOX, INBOXES, MEMORY, PENDING);
+    private static final String PHOTO = "t:photo:o1";
+    private static final List<String> TURN_KEYS = List.of(LEASE, INBOX, INBOXES, MEMORY, PENDING, PHOTO);
     private static final String FIRST = "{\"Key\":\"m1\",\"FromUserName\":\"o1\",\"Content\":\"one\"}";
     private static final String SECOND = "{\"Key\":\"m2\",\"FromUserName\":\"o1\",\"Content\":\"two\"}";
 
@@ -39,7 +40,7 @@ class InboxScriptsTest extends ScriptTestSupport {
 
         List<Object> turn = claim("tok1");
 
-        assertThat(turn).containsExactly("turn", FIRST, null, null, "1", "[remembered]", "the rest", "", "");
+        assertThat(turn).containsExactly("turn", FIRST, null, null, "1", "[remembered]", "the rest", "", "", null);
         assertThat(redis.get(LEASE)).isEqualTo("tok1");
         assertThat(redis.pttl(LEASE)).isBetween(1L, 30000L);
         assertThat(redis.hget("t:progress:m1", "attempts")).isEqualTo("1");
@@ -84,7 +85,7 @@ class InboxScriptsTest extends ScriptTestSupport {
         redis.hset("t:progress:m1", java.util.Map.of("attempts", "1", "answer", "decided", "sent", "2", "over", "1",
                 "label", "1", "by", "old"));
 
-        assertThat(claim("tok2")).containsExactly("turn", FIRST, "decided", "2", "2", null, null, "1", "1");
+        assertThat(claim("tok2")).containsExactly("turn", FIRST, "decided", "2", "2", null, null, "1", "1", null);
         assertThat(redis.hget("t:progress:m1", "by")).isEqualTo("tok2");
     }
 
@@ -94,7 +95,7 @@ class InboxScriptsTest extends ScriptTestSupport {
         claim("tok1");
 
         assertThat(next("tok1", FIRST, "t:progress:m1")).containsExactly("turn", SECOND, null, null, "1", null, null,
-                "", "");
+                "", "", null);
         assertThat(redis.lrange(INBOX, 0, -1)).containsExactly(SECOND);
         assertThat(redis.exists("t:progress:m1")).isFalse();
         assertThat(next("tok1", SECOND, "t:progress:m2")).containsExactly("idle");
@@ -136,9 +137,47 @@ class InboxScriptsTest extends ScriptTestSupport {
 
     private static Long commit(String token, String memoryMode, String memory, String pending, String pendingMode,
                                String pendingRead, String generated) {
-        return runForLong("commit", List.of(LEASE, "t:progress:m1", MEMORY, PENDING, INBOX), token, "30000",
+        return commit(token, memoryMode, memory, pending, pendingMode, pendingRead, generated, "");
+    }
+
+    private static Long commit(String token, String memoryMode, String memory, String pending, String pendingMode,
+                               String pendingRead, String generated, String photo) {
+        return runForLong("commit", List.of(LEASE, "t:progress:m1", MEMORY, PENDING, INBOX, PHOTO), token, "30000",
                 "the answer", "60000", memoryMode, memory, "90000", pending, "120000", FIRST, pendingMode, pendingRead,
-                generated);
+                generated, photo, "150000");
+    }
+
+    @Test
+    void claimAndNextReadTheLatestPhotoWithTheTurn() {
+        queue(FIRST, SECOND);
+        redis.set(PHOTO, "{\"MsgType\":\"image\"}");
+
+        assertThat(claim("tok1").get(9)).isEqualTo("{\"MsgType\":\"image\"}");
+        assertThat(next("tok1", FIRST, "t:progress:m1").get(9)).isEqualTo("{\"MsgType\":\"image\"}");
+    }
+
+    @Test
+    void commitKeepsAPhotoForItsTimeAndAResetForgetsItWithTheConversation() {
+        queue(FIRST);
+        redis.set(LEASE, "tok1");
+
+        assertThat(commit("tok1", "set", "[memory]", "", "set", "", "1", FIRST)).isEqualTo(1);
+        assertThat(redis.get(PHOTO)).isEqualTo(FIRST);
+        assertThat(redis.pttl(PHOTO)).isBetween(1L, 150000L);
+
+        assertThat(commit("tok1", "keep", "", "", "set", "", "1")).isEqualTo(1);
+        assertThat(redis.get(PHOTO)).as("a text question leaves it").isEqualTo(FIRST);
+
+        assertThat(commit("tok1", "del", "", "", "set", "", "")).isEqualTo(1);
+        assertThat(redis.exists(PHOTO, MEMORY)).as("a reset forgets both").isZero();
+    }
+
+    @Test
+    void commitKeepsNoPhotoWhenTheLeaseIsLost() {
+        queue(FIRST);
+        redis.set(LEASE, "successor");
+        assertThat(commit("tok1", "set", "[memory]", "", "set", "", "1", FIRST)).isZero();
+        assertThat(redis.exists(PHOTO)).isFalse();
     }
 
     @Test

@@ -51,7 +51,7 @@ class WaitingFollowersTest {
     private WaitingFollowers waitingFollowers(Duration fullSweep) {
         return new WaitingFollowers(redis, keys, new ChatProperties(null, null, null, null, null, null, null, null,
                 null, null, null, new ChatProperties.Recovery(Duration.ofSeconds(10), Duration.ofHours(48), 5,
-                fullSweep), null, null, null, null, null, null, null, null));
+                fullSweep), null, null, null, null, null, null, null, null, null));
     }
 
     /** What an instance leaves when it dies: a queued message, in the follower's waiting set, and no lease. */
