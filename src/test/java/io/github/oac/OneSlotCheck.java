@@ -36,6 +36,9 @@ public final class OneSlotCheck implements BeforeEachCallback, AfterAllCallback 
         ExtensionContext.Store store = context.getParent().orElseThrow().getStore(NAMESPACE);
         if (store.get(Recording.class) == null) {
             String url = SpringExtension.getApplicationContext(context).getBean(RedisEndpoint.class).url();
+            if (url == null) {
+                return; // behind Sentinel the primary changes: the single-server runs check the keys' slots
+            }
             store.put(Recording.class, Recording.start(url));
         }
     }

@@ -97,10 +97,12 @@ public record ChatProperties(
 
     /**
      * Empty url: an embedded Redis server is started on loopback, keeping its data in dataDir; embeddedPort 0 reuses
-     * the port it had last time when free.
+     * the port it had last time when free. replicaAcks: replicas that must hold an admission, a turn's decision or a
+     * sent part's record, within replicaAckTimeout: a number, or all (the primary's replicas at that moment); empty:
+     * all on Sentinel or Cluster, 0 on a single server.
      */
     public record Redis(String url, Duration timeout, int poolSize, String keyPrefix, String dataDir,
-                        int embeddedPort, boolean embeddedDebug) {
+                        int embeddedPort, boolean embeddedDebug, String replicaAcks, Duration replicaAckTimeout) {
     }
 
     public record Callback(Duration dedupTtl, Duration timestampWindow, DataSize maxBodySize, Duration readTimeout) {

@@ -78,6 +78,7 @@ public class Admission {
     @SuppressWarnings("rawtypes")
     private static final Script<Admit, List> ADMIT = Script.of("admit", List.class);
 
+    private final ReplicaAcks replicaAcks;
     private final StringRedisTemplate redis;
     private final ObjectMapper json;
     private final Commands commands;
@@ -98,8 +99,10 @@ public class Admission {
     private final String passiveMaxBytes;
 
     public Admission(StringRedisTemplate redis, ObjectMapper json, Commands commands, Keys keys,
-                     LegacyKeys legacyKeys, WaitingFollowers waitingFollowers, ChatProperties properties) {
+                     LegacyKeys legacyKeys, WaitingFollowers waitingFollowers, ReplicaAcks replicaAcks,
+                     ChatProperties properties) {
         this.redis = redis;
+        this.replicaAcks = replicaAcks;
         this.json = json;
         this.commands = commands;
         this.keys = keys;
@@ -151,7 +154,7 @@ public class Admission {
                 Integer.toString(inboxMax), mode, Script.flag(message.mayCarryReply()),
                 Script.flag(question && commands.isContinue(message)), keys.replyPrefix(openid), retryWindow,
                 pendingTtl, queuedHint, passiveMaxBytes, Long.toString(dedupTtl.toMillis()), fullHint, limitedHint,
-                refusal == null ? "" : refusal, busyHint));
+                refusal == null ? "" : refusal, busyHint), replicaAcks); // acknowledged only once replicated
         if (result.size() > 4 && "1".equals(result.get(4)) || "accepted".equals(result.get(0))) {
             waitingFollowers.note(openid); // queued: if its wake is dropped, the next recovery pass finds it
         }

@@ -148,6 +148,7 @@ public class Inbox {
     /** Leases renewed per step: thousands of turns in flight cost a few round trips per heartbeat, not thousands. */
     private static final int RENEW_BATCH = 500;
 
+    private final ReplicaAcks replicaAcks;
     private final StringRedisTemplate redis;
     private final ObjectMapper json;
     private final Keys keys;
@@ -167,8 +168,9 @@ public class Inbox {
     });
 
     public Inbox(StringRedisTemplate redis, ObjectMapper json, Keys keys, WaitingFollowers waitingFollowers,
-                 ChatProperties properties) {
+                 ReplicaAcks replicaAcks, ChatProperties properties) {
         this.redis = redis;
+        this.replicaAcks = replicaAcks.bestEffort(); // see ReplicaAcks: a turn's writes stand however few confirm
         this.json = json;
         this.keys = keys;
         this.waitingFollowers = waitingFollowers;
@@ -233,14 +235,16 @@ public class Inbox {
                 keys.photo(turn.openid()), turn.token(), lease, text, progressTtl, memoryMode,
                 memory == null ? "" : memory, memoryTtl, pending, pendingTtl, turn.head(), pendingMode,
                 turn.pending() == null ? "" : turn.pending(), Script.flag(generated), keep ? turn.head() : "",
-                keep ? Long.toString(photoTtl.toMillis()) : "0")),
-                turn);
+                keep ? Long.toString(photoTtl.toMillis()) : "0"), replicaAcks),
+                turn); // replicated before the first part goes: after a failover the turn still owns what it sends
     }
 
     /** WeChat accepted this many parts of the turn's text. False (nothing written) when the lease was lost. */
     public boolean sent(Turn turn, int parts) {
+        // replicated before the next part goes: a failover must not make a resumed turn send this part again
         return owned(afterSending(() -> SENT.run(redis, new Sent(keys.owner(turn.openid()),
-                keys.progress(turn.openid(), turn.msgKey()), turn.token(), lease, Integer.toString(parts), progressTtl))), turn);
+                keys.progress(turn.openid(), turn.msgKey()), turn.token(), lease, Integer.toString(parts), progressTtl),
+                replicaAcks)), turn);
     }
 
     /** Replaces the rest kept for the continue command (empty: none), after WeChat stopped the answer. */
@@ -257,8 +261,11 @@ public class Inbox {
     }
 
     private boolean keepPending(Turn turn, String pending, boolean over) {
-        return owned(KEEP_PENDING.run(redis, new KeepPending(keys.owner(turn.openid()), keys.pending(turn.openid()),
-                keys.progress(turn.openid(), turn.msgKey()), turn.token(), pending, pendingTtl, lease, Script.flag(over))), turn);
+        // after a send WeChat may have taken (or refused): through a Redis outage or failover as a sent part's record
+        // is, or the resumed turn would send that part again
+        return owned(afterSending(() -> KEEP_PENDING.run(redis, new KeepPending(keys.owner(turn.openid()),
+                keys.pending(turn.openid()), keys.progress(turn.openid(), turn.msgKey()), turn.token(), pending,
+                pendingTtl, lease, Script.flag(over)), replicaAcks)), turn);
     }
 
     /** The turn waits (the model is paused): its start does not count, the message stays, the lease goes. */

@@ -100,6 +100,8 @@ public class LegacyKeys {
         Duration replay = properties.callback().timestampWindow().multipliedBy(2);
         Duration dedup = properties.callback().dedupTtl();
         this.adoptFor = dedup.compareTo(replay) > 0 ? dedup : replay;
+        // the releases with old names ran on a single server only: a Cluster never holds any
+        this.done = Script.cluster(redis) != null;
         migrate();
     }
 

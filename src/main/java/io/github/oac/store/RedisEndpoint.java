@@ -2,7 +2,10 @@ package io.github.oac.store;
 
 import java.io.IOException;
 
-/** Where Redis is: the configured server, or an embedded server this process owns. */
+/**
+ * Where Redis is: the configured server, the primary a set of Sentinels names or a Cluster (address null: nodes
+ * change with a failover, and the connection factory follows them), or an embedded server this process owns.
+ */
 public final class RedisEndpoint implements AutoCloseable {
 
     private final RedisAddress address;
@@ -17,6 +20,10 @@ public final class RedisEndpoint implements AutoCloseable {
         return new RedisEndpoint(address, null);
     }
 
+    static RedisEndpoint managed() {
+        return new RedisEndpoint(null, null);
+    }
+
     static RedisEndpoint embedded(EmbeddedRedis server) {
         return new RedisEndpoint(RedisAddress.parse(server.url()), server);
     }
@@ -25,9 +32,9 @@ public final class RedisEndpoint implements AutoCloseable {
         return address;
     }
 
-    /** The server as a redis:// URL, credentials included: for clients, never for a log. */
+    /** The server as a redis:// URL, credentials included: for clients, never for a log. Null: Sentinel, Cluster. */
     public String url() {
-        return address.url();
+        return address == null ? null : address.url();
     }
 
     /** The embedded server, when this process runs one (tests stop and restart it to simulate an outage). */

@@ -1,24 +1,33 @@
 package io.github.oac.store;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 import org.springframework.boot.autoconfigure.data.redis.RedisProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+import org.springframework.data.redis.connection.RedisClusterConfiguration;
+import org.springframework.data.redis.connection.RedisSentinelConfiguration;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisClientConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import io.github.oac.config.ChatProperties;
+import io.github.oac.config.MissingSettingException;
 import redis.clients.jedis.Jedis;
 
 /**
- * One way to Redis: REDIS_URL when set; else Spring Boot's own spring.data.redis.url, or spring.data.redis.host with
- * its port, username, password, database and ssl.enabled; else an embedded server. All of them become one
- * RedisAddress and go through the same Jedis factory, so tests exercise the production code path. A URL that cannot
- * be read stops start-up at once (RequiredSettings), with its credentials masked.
+ * One way to Redis: a Cluster when Spring Boot's spring.data.redis.cluster.nodes is set (with .max-redirects; Jedis's
+ * cluster client follows the slots through failovers); Sentinel when spring.data.redis.sentinel.master and .nodes are
+ * set (the primary they name, followed through failovers by Jedis's sentinel pool; the sentinels' own credentials
+ * from .sentinel.username and .password); the data nodes' username, password, database and ssl.enabled from
+ * spring.data.redis.* for both; else REDIS_URL
+ * when set; else Spring Boot's own spring.data.redis.url, or spring.data.redis.host with its port, username,
+ * password, database and ssl.enabled; else an embedded server. A single server becomes one RedisAddress; all go
+ * through the same Jedis client settings, so tests exercise the production code path. A URL that cannot be read
+ * stops start-up at once (RequiredSettings), with its credentials masked.
  */
 @Configuration(proxyBeanMethods = false)
 public class RedisSetup {
@@ -29,6 +38,9 @@ public class RedisSetup {
      */
     @Bean(destroyMethod = "close")
     RedisEndpoint redisEndpoint(ChatProperties properties, RedisProperties spring, Environment environment) {
+        if (cluster(spring) != null || sentinel(spring) != null) {
+            return RedisEndpoint.managed();
+        }
         RedisAddress configured = configured(properties.redis().url(), spring, environment);
         if (configured == null) {
             ChatProperties.Redis redis = properties.redis();
@@ -54,8 +66,82 @@ public class RedisSetup {
         return null;
     }
 
+    /**
+     * The replicas writes wait for: chat.redis.replica-acks (a number, or all), else all on Sentinel or Cluster and
+     * none on a single server.
+     */
     @Bean
-    JedisConnectionFactory redisConnectionFactory(ChatProperties properties, RedisEndpoint endpoint) {
+    ReplicaAcks replicaAcks(ChatProperties properties, RedisProperties spring) {
+        String configured = properties.redis().replicaAcks() == null ? "" : properties.redis().replicaAcks().strip();
+        Duration timeout = properties.redis().replicaAckTimeout();
+        if (configured.isEmpty()) {
+            return sentinel(spring) != null || cluster(spring) != null ? ReplicaAcks.all(timeout) : ReplicaAcks.NONE;
+        }
+        if (configured.equalsIgnoreCase("all")) {
+            return ReplicaAcks.all(timeout);
+        }
+        int replicas;
+        try {
+            replicas = Integer.parseInt(configured);
+        } catch (NumberFormatException notANumber) {
+            throw new MissingSettingException("CHAT_REDIS_REPLICA_ACKS", "chat.redis.replica-acks",
+                    "'" + configured + "' is neither a number nor all");
+        }
+        return ReplicaAcks.of(replicas, timeout);
+    }
+
+    /** Spring Boot's Cluster settings, when they name at least one node; else null. */
+    static RedisProperties.Cluster cluster(RedisProperties spring) {
+        RedisProperties.Cluster cluster = spring.getCluster();
+        return cluster != null && cluster.getNodes() != null && !cluster.getNodes().isEmpty() ? cluster : null;
+    }
+
+    /** Spring Boot's Sentinel settings, when they name a primary and at least one sentinel; else null. */
+    static RedisProperties.Sentinel sentinel(RedisProperties spring) {
+        RedisProperties.Sentinel sentinel = spring.getSentinel();
+        return sentinel != null && !blank(sentinel.getMaster()) && sentinel.getNodes() != null
+                && !sentinel.getNodes().isEmpty() ? sentinel : null;
+    }
+
+    @Bean
+    JedisConnectionFactory redisConnectionFactory(ChatProperties properties, RedisProperties spring,
+                                                  RedisEndpoint endpoint) {
+        JedisClientConfiguration client = clientSettings(properties, endpoint.address() == null
+                ? spring.getSsl().isEnabled() : endpoint.address().ssl());
+        RedisProperties.Cluster cluster = cluster(spring);
+        if (cluster != null) {
+            RedisClusterConfiguration nodes = new RedisClusterConfiguration(
+                    cluster.getNodes().stream().map(String::strip).toList());
+            if (cluster.getMaxRedirects() != null) {
+                nodes.setMaxRedirects(cluster.getMaxRedirects());
+            }
+            if (!blank(spring.getUsername())) {
+                nodes.setUsername(spring.getUsername());
+            }
+            if (!blank(spring.getPassword())) {
+                nodes.setPassword(spring.getPassword());
+            }
+            return new JedisConnectionFactory(nodes, client);
+        }
+        RedisProperties.Sentinel sentinel = sentinel(spring);
+        if (sentinel != null) {
+            RedisSentinelConfiguration sentinels = new RedisSentinelConfiguration(sentinel.getMaster().strip(),
+                    new java.util.LinkedHashSet<>(sentinel.getNodes().stream().map(String::strip).toList()));
+            if (!blank(sentinel.getUsername())) {
+                sentinels.setSentinelUsername(sentinel.getUsername());
+            }
+            if (!blank(sentinel.getPassword())) {
+                sentinels.setSentinelPassword(sentinel.getPassword());
+            }
+            if (!blank(spring.getUsername())) {
+                sentinels.setUsername(spring.getUsername());
+            }
+            if (!blank(spring.getPassword())) {
+                sentinels.setPassword(spring.getPassword());
+            }
+            sentinels.setDatabase(spring.getDatabase());
+            return new JedisConnectionFactory(sentinels, client);
+        }
         RedisAddress address = endpoint.address();
         RedisStandaloneConfiguration server = new RedisStandaloneConfiguration(address.host(), address.port());
         if (address.username() != null) {
@@ -65,6 +151,10 @@ public class RedisSetup {
             server.setPassword(address.password());
         }
         server.setDatabase(address.database());
+        return new JedisConnectionFactory(server, client);
+    }
+
+    private static JedisClientConfiguration clientSettings(ChatProperties properties, boolean ssl) {
         // Short timeouts, and a pool that makes a caller wait at most as long: with Redis down or slow, the callback
         // fails fast rather than hold WeChat's 5 s window, and lease renewals are not starved by busy consumers.
         GenericObjectPoolConfig<Jedis> pool = new GenericObjectPoolConfig<>();
@@ -81,10 +171,10 @@ public class RedisSetup {
                 .connectTimeout(properties.redis().timeout())
                 .readTimeout(properties.redis().timeout());
         client.usePooling().poolConfig(pool);
-        if (address.ssl()) {
+        if (ssl) {
             client.useSsl();
         }
-        return new JedisConnectionFactory(server, client.build());
+        return client.build();
     }
 
     private static boolean blank(String s) {

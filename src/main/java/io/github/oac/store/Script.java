@@ -11,7 +11,21 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.slf4j.LoggerFactory;
+import org.springframework.data.redis.RedisSystemException;
+import org.springframework.data.redis.connection.RedisClusterConnection;
+import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
+import org.springframework.data.redis.core.RedisCallback;
+import org.springframework.data.redis.core.RedisOperations;
+import org.springframework.data.redis.core.SessionCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
+
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+import redis.clients.jedis.util.JedisClusterCRC16;
 import org.springframework.data.redis.core.script.RedisScript;
 
 /**
@@ -65,6 +79,97 @@ public final class Script<C extends Script.Call, T> {
     /** Runs the script with this call's keys and arguments. */
     public T run(StringRedisTemplate redis, C call) {
         return redis.execute(script, call.keys(), call.args().toArray());
+    }
+
+    /**
+     * Runs the script, then waits until acks.replicas() replicas hold its writes (WAIT, on the same connection);
+     * ReplicasBehindException when fewer confirm within acks.timeout(). With none asked for, just runs it.
+     */
+    public T run(StringRedisTemplate redis, C call, ReplicaAcks acks) {
+        if (acks.replicas() <= 0) {
+            return run(redis, call);
+        }
+        JedisCluster cluster = cluster(redis);
+        if (cluster != null) {
+            return runOnSlot(cluster, call, acks);
+        }
+        return redis.execute(new SessionCallback<T>() {
+            @Override
+            @SuppressWarnings("unchecked")
+            public <K, V> T execute(RedisOperations<K, V> operations) {
+                // a session binds one connection: WAIT counts the replicas that have this connection's writes
+                T result = ((RedisOperations<String, String>) operations).execute(script, call.keys(),
+                        call.args().toArray());
+                int wanted = acks.wanted(acks.all() ? operations.execute((RedisCallback<Long>) connection ->
+                        connectedReplicas(connection.serverCommands().info("replication"))) : 0);
+                Object confirmed = operations.execute((RedisCallback<Object>) connection -> connection.execute("WAIT",
+                        Integer.toString(wanted).getBytes(StandardCharsets.US_ASCII),
+                        Long.toString(acks.timeout().toMillis()).getBytes(StandardCharsets.US_ASCII)));
+                long count = confirmed instanceof Number number ? number.longValue()
+                        : Long.parseLong(String.valueOf(confirmed));
+                checkConfirmed(count, wanted, acks);
+                return result;
+            }
+        });
+    }
+
+    /** Fewer replicas than wanted confirmed: a strict wait fails, a best-effort one says so. */
+    private static void checkConfirmed(long confirmed, int wanted, ReplicaAcks acks) {
+        if (confirmed >= wanted) {
+            return;
+        }
+        if (acks.strict()) {
+            throw new ReplicasBehindException(confirmed, wanted, acks.timeout());
+        }
+        LoggerFactory.getLogger(Script.class).debug("{} of {} replicas confirmed a write within {} ms; it stands",
+                confirmed, wanted, acks.timeout().toMillis());
+    }
+
+    /** connected_slaves of INFO replication: the replicas the primary has now. */
+    private static long connectedReplicas(java.util.Properties info) {
+        return info == null ? 0 : Long.parseLong(info.getProperty("connected_slaves", "0").strip());
+    }
+
+    private static long connectedReplicas(String info) {
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith("connected_slaves:")) {
+                return Long.parseLong(line.substring("connected_slaves:".length()).strip());
+            }
+        }
+        return 0;
+    }
+
+    /** The client of a Redis Cluster behind this template, or null for a single server or Sentinel. */
+    static JedisCluster cluster(StringRedisTemplate redis) {
+        if (redis.getConnectionFactory() instanceof JedisConnectionFactory jedis && jedis.isRedisClusterAware()) {
+            try (RedisClusterConnection connection = jedis.getClusterConnection()) {
+                return (JedisCluster) connection.getNativeConnection();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * On a Cluster: the script and WAIT on one connection to the primary of the call's slot (the template would take
+     * a connection per command, and WAIT counts only its own connection's writes).
+     */
+    @SuppressWarnings("unchecked")
+    private T runOnSlot(JedisCluster cluster, C call, ReplicaAcks acks) {
+        try (Connection connection = cluster.getConnectionFromSlot(JedisClusterCRC16.getSlot(call.keys().get(0)))) {
+            Jedis jedis = new Jedis(connection);
+            Object result;
+            try {
+                result = jedis.evalsha(script.getSha1(), call.keys(), call.args());
+            } catch (JedisNoScriptException notLoaded) {
+                result = jedis.eval(script.getScriptAsString(), call.keys(), call.args());
+            }
+            int wanted = acks.wanted(acks.all() ? connectedReplicas(jedis.info("replication")) : 0);
+            long confirmed = jedis.waitReplicas(wanted, acks.timeout().toMillis());
+            checkConfirmed(confirmed, wanted, acks);
+            return (T) result;
+        } catch (JedisException failed) {
+            throw new RedisSystemException("Redis Cluster: " + failed.getMessage(), failed);
+        }
     }
 
     /** The text Redis runs for {@code redis/<name>.lua}: the file with its fragments in place. */

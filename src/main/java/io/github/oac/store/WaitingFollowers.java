@@ -15,6 +15,9 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 import io.github.oac.config.ChatProperties;
+import redis.clients.jedis.ClusterPipeline;
+import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.Response;
 
 /**
  * The followers with unanswered messages, kept in one set a Redis slot (Keys.waiting: each follower is in the set
@@ -114,6 +117,16 @@ public class WaitingFollowers {
     private List<Long> sizes(List<Integer> slots) {
         if (slots.isEmpty()) {
             return List.of();
+        }
+        JedisCluster cluster = Script.cluster(redis);
+        if (cluster != null) {
+            // a Cluster: Spring's template pipelines no cluster connection; Jedis's own pipeline splits by node
+            try (ClusterPipeline pipeline = cluster.pipelined()) {
+                List<Response<Long>> counts = slots.stream()
+                        .map(slot -> pipeline.scard(keys.waitingIn(slot))).toList();
+                pipeline.sync();
+                return counts.stream().map(Response::get).toList();
+            }
         }
         List<Object> sizes = redis.executePipelined((RedisCallback<Object>) connection -> {
             for (Integer slot : slots) {

@@ -225,60 +225,18 @@ class RecoveryIT {
             awaitTrue(Duration.ofSeconds(300), () -> redis.keys("oac:{*}:inbox").isEmpty());
             faults.on(false);
 
-            List<String> accepted = outcomes.entrySet().stream().filter(e -> "success".equals(e.getValue()))
-                    .map(Map.Entry::getKey).toList();
-            List<ServeEvent> delivered = acceptedSends();
-            List<String> duplicated = new ArrayList<>();
-            List<String> silent = new ArrayList<>();
-            List<String> outOfOrder = new ArrayList<>();
-            int answered = 0;
-            int apologised = 0;
-            int dead = 0;
-            for (Map.Entry<String, List<String>> follower : asked.entrySet()) {
-                String openid = follower.getKey();
-                List<Integer> at = new ArrayList<>(); // where each of its answers is among the deliveries
-                int waitingForApology = 0;
-                int deadHere = 0;
-                for (String id : follower.getValue()) {
-                    int copies = indexesOf(delivered, "answer to question " + id).size();
-                    if (copies > 1) {
-                        duplicated.add(id);
-                    }
-                    if (!accepted.contains(id)) {
-                        continue; // turned away (busy, or Redis was stalled through WeChat's retries)
-                    }
-                    if (redis.hexists(keys.deadLetters(), id)) {
-                        dead++;
-                        deadHere++;
-                    } else if (copies == 1) {
-                        answered++;
-                        at.add(indexesOf(delivered, "answer to question " + id).get(0));
-                    } else {
-                        waitingForApology++;
-                    }
-                }
-                long apologies = delivered.stream().filter(e -> e.getRequest().getBodyAsString()
-                        .contains("\"" + openid + "\"") && e.getRequest().getBodyAsString().contains("抱歉")).count();
-                if (apologies < waitingForApology || apologies > waitingForApology + deadHere) {
-                    silent.add(openid + " " + follower.getValue() + " (" + apologies + " apologies for "
-                            + waitingForApology + " unanswered)");
-                }
-                apologised += waitingForApology;
-                if (at.size() == 2 && at.get(0) > at.get(1)) {
-                    outOfOrder.add(openid + " " + follower.getValue());
-                }
-            }
-            System.out.printf("Fault run: %d accepted of %d; answered=%d apologised=%d dead-lettered=%d "
-                    + "(model requests=%d, send requests=%d)%n", accepted.size(), outcomes.size(), answered,
-                    apologised, dead, stubs.findAll(postRequestedFor(urlPathEqualTo(COMPLETIONS))).size(),
+            FaultTally tally = FaultTally.of(asked, outcomes, FaultTally.acceptedSends(stubs),
+                    id -> redis.hexists(keys.deadLetters(), id));
+            System.out.printf("Fault run: %s, of %d asked (model requests=%d, send requests=%d)%n", tally,
+                    outcomes.size(), stubs.findAll(postRequestedFor(urlPathEqualTo(COMPLETIONS))).size(),
                     stubs.findAll(postRequestedFor(urlPathEqualTo(SEND))).size());
-            assertThat(duplicated).as("MsgIds answered more than once").isEmpty();
-            assertThat(silent).as("followers whose unanswered messages got no apology").isEmpty();
-            assertThat(outOfOrder).as("followers answered out of order").isEmpty();
-            assertThat(answered + apologised + dead).isEqualTo(accepted.size());
-            assertThat(accepted.size()).as("most callbacks accepted").isGreaterThan(450);
-            assertThat(dead).as("dead letters stay rare").isLessThan(accepted.size() / 10);
-            assertThat(apologised).as("apologies stay rare").isLessThan(accepted.size() / 10);
+            assertThat(tally.duplicated()).as("MsgIds answered more than once").isEmpty();
+            assertThat(tally.silent()).as("followers whose unanswered messages got no apology").isEmpty();
+            assertThat(tally.outOfOrder()).as("followers answered out of order").isEmpty();
+            assertThat(tally.lost()).as("accepted, then lost").isZero();
+            assertThat(tally.accepted()).as("most callbacks accepted").isGreaterThan(450);
+            assertThat(tally.dead()).as("dead letters stay rare").isLessThan(tally.accepted() / 10);
+            assertThat(tally.apologised()).as("apologies stay rare").isLessThan(tally.accepted() / 10);
             assertThat(sends(twin)).as("the twin MsgId was answered once").isEqualTo(1);
         }
     }
@@ -334,25 +292,6 @@ class RecoveryIT {
             jedis.sendCommand(() -> "DEBUG".getBytes(java.nio.charset.StandardCharsets.US_ASCII), "SLEEP",
                     Integer.toString(seconds));
         }
-    }
-
-    /** Every send WeChat accepted (errcode 0, even if the service stopped waiting for it), in arrival order. */
-    private static List<ServeEvent> acceptedSends() {
-        return stubs.getAllServeEvents().stream()
-                .filter(event -> event.getRequest().getUrl().startsWith(SEND))
-                .filter(event -> event.getResponse().getBodyAsString().contains("\"errcode\":0"))
-                .sorted(java.util.Comparator.comparing(event -> event.getRequest().getLoggedDate()))
-                .toList();
-    }
-
-    private static List<Integer> indexesOf(List<ServeEvent> sends, String text) {
-        List<Integer> indexes = new ArrayList<>();
-        for (int i = 0; i < sends.size(); i++) {
-            if (sends.get(i).getRequest().getBodyAsString().contains("\"" + text + "\"")) {
-                indexes.add(i);
-            }
-        }
-        return indexes;
     }
 
     private static int sends(String openid) {

@@ -1,0 +1,115 @@
+package io.github.oac;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.TestPropertySource;
+
+import io.github.oac.store.RedisServers;
+
+/**
+ * The same failovers on each replicated topology (SentinelFailoverTest, ClusterFailoverTest: Debian's redis-server and
+ * redis-sentinel on loopback, connected from Spring Boot's own spring.data.redis.* settings): a primary killed
+ * (kill -9) while answers are in flight, and an admission no replica confirms. Every question acknowledged is
+ * answered exactly once.
+ */
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS) // the context goes before its Redis processes do
+@TestPropertySource(properties = {"chat.queue.lease-ttl=3s", "chat.rate-limit.per-minute=0"})
+abstract class FailoverScenarios extends RouteTestSupport {
+
+    /** Kills (kill -9) a primary holding some of these followers' keys. */
+    abstract void killAPrimaryOf(List<String> followers) throws Exception;
+
+    /** After the kill: a replica now serves what the killed primary did. */
+    abstract void assertPromoted(List<String> followers) throws Exception;
+
+    /** SIGSTOP (true) or SIGCONT (false) to the replicas of the current primaries. */
+    abstract void pauseReplicas(boolean paused) throws Exception;
+
+    /** Debian's packages, or the test is skipped (.ci/run installs them). */
+    static void assumeInstalled() {
+        Assumptions.assumeTrue(RedisServers.installed(), "Debian's redis-server and redis-sentinel (.ci/run installs them)");
+    }
+
+    static Path directory(String name) throws java.io.IOException {
+        return Files.createDirectories(Path.of("target/test-redis/" + name + "-" + System.nanoTime()));
+    }
+
+    @Test
+    void losingThePrimaryWhileAnsweringLosesNoAcknowledgedQuestionAndDoublesNone() throws Exception {
+        // before: answered through the primary the sentinels name
+        List<String> followers = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            followers.add(newOpenid());
+        }
+        for (String openid : followers) {
+            stubAnswer("before " + openid, "answer before " + openid, 0);
+            assertThat(postCallback(textMessage(openid, newMsgId(), "before " + openid)).getBody()).isEqualTo("success");
+        }
+        await(() -> followers.stream().allMatch(openid -> sendsTo(openid).size() == 1), Boolean.TRUE::equals);
+
+        // in flight: questions the model takes 2 s for, acknowledged (so replicated: chat.redis.replica-acks is 1
+        // behind Sentinel), their turns waiting on the model; the turns' later writes may not have reached a replica
+        for (String openid : followers) {
+            stubAnswer("during " + openid, "answer during " + openid, 2_000);
+            assertThat(postCallback(textMessage(openid, newMsgId(), "during " + openid)).getBody())
+                    .isEqualTo("success");
+        }
+        killAPrimaryOf(followers);
+
+        // after: WeChat re-delivers what got no "success" (503 while no primary answers) until it does
+        for (String openid : followers) {
+            stubAnswer("after " + openid, "answer after " + openid, 0);
+            String xml = textMessage(openid, newMsgId(), "after " + openid);
+            Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> "success".equals(postCallback(xml).getBody()));
+        }
+        assertPromoted(followers);
+
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> followers.stream().allMatch(openid -> sendsTo(openid).size() >= 3));
+        awaitQuiet(Duration.ofSeconds(60));
+        for (String openid : followers) {
+            assertThat(textsSentTo(openid)).as(openid + ": each answered once, in order").containsExactly(
+                    "answer before " + openid, "answer during " + openid, "answer after " + openid);
+        }
+    }
+
+    @Test
+    void aCallbackWhoseAdmissionNoReplicaConfirmsAnswers503AndItsRedeliveryIsAnsweredOnce() throws Exception {
+        String openid = newOpenid();
+        stubAnswer("replicated?", "replicated.", 0);
+        String xml = textMessage(openid, newMsgId(), "replicated?");
+
+        pauseReplicas(true);
+        try {
+            long start = System.nanoTime();
+            var refused = postCallback(xml);
+            assertThat(refused.getStatusCode().value()).as("written, but not on a replica").isEqualTo(503);
+            assertThat((System.nanoTime() - start) / 1_000_000).as("chat.redis.replica-ack-timeout, 1 s")
+                    .isBetween(900L, 4_000L);
+        } finally {
+            pauseReplicas(false);
+        }
+        // WeChat delivers it again: the message was admitted before, so this is its duplicate, answered once
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> "success".equals(postCallback(xml).getBody()));
+        await(() -> sendsTo(openid), list -> !list.isEmpty());
+        awaitQuiet(Duration.ofSeconds(30));
+        assertThat(textsSentTo(openid)).containsExactly("replicated.");
+    }
+}

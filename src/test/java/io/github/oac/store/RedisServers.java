@@ -1,0 +1,348 @@
+package io.github.oac.store;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import redis.clients.jedis.Jedis;
+
+/**
+ * Debian's redis-server and redis-sentinel (installed by .ci/run), started on loopback ports for tests that need
+ * replicas and failovers: a primary, two replicas and three sentinels watching them as "oac" (quorum 2, a primary
+ * unanswered for 1 s is down): after a failover one replica is left, so writes that wait for one still can. Nothing
+ * is kept on disk but their logs; close() kills every process it started.
+ */
+public final class RedisServers implements AutoCloseable {
+
+    public static final String MASTER = "oac";
+
+    private final Path dir;
+    private final List<Process> processes = new ArrayList<>();
+    private Process primary;
+    private int primaryPort;
+    private final List<Integer> replicaPorts = new ArrayList<>();
+    private final List<Process> replicas = new ArrayList<>();
+    private final List<Integer> sentinelPorts = new ArrayList<>();
+
+    /** Cluster: every node's port and process, and the command line each was started with (to restart one). */
+    private final java.util.Map<Integer, Process> nodes = new java.util.LinkedHashMap<>();
+
+    private RedisServers(Path dir) {
+        this.dir = dir;
+    }
+
+    /**
+     * A Redis Cluster of three primaries with one replica each (redis-cli --cluster create), a node unanswered for
+     * 1 s failing over to its replica.
+     */
+    public static RedisServers cluster(Path dir) throws Exception {
+        RedisServers servers = new RedisServers(dir);
+        try {
+            List<String> addresses = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                int port = freePort();
+                servers.nodes.put(port, servers.clusterNode(port));
+                addresses.add("127.0.0.1:" + port);
+            }
+            List<String> create = new ArrayList<>(List.of("/usr/bin/redis-cli", "--cluster", "create"));
+            create.addAll(addresses);
+            create.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
+            Process creating = new ProcessBuilder(create).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("cluster-create.log").toFile())).start();
+            if (!creating.waitFor(60, TimeUnit.SECONDS) || creating.exitValue() != 0) {
+                throw new IllegalStateException("redis-cli --cluster create failed: see " + dir);
+            }
+            servers.awaitClusterOk(Duration.ofSeconds(30));
+            return servers;
+        } catch (Exception | Error failed) {
+            servers.close();
+            throw failed;
+        }
+    }
+
+    /** host:port of every node, for spring.data.redis.cluster.nodes. */
+    public String clusterNodes() {
+        return String.join(",", nodes.keySet().stream().map(port -> "127.0.0.1:" + port).toList());
+    }
+
+    /** The port of the primary serving this key's slot now. */
+    public int primaryOf(String key) {
+        return primaryOf(key, -1);
+    }
+
+    /** The same, as a node other than askingNot sees it (a node just started again may not know yet). */
+    public int primaryOf(String key, int askingNot) {
+        for (int port : nodes.keySet()) {
+            if (port == askingNot) {
+                continue;
+            }
+            try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+                long slot = jedis.clusterKeySlot(key);
+                for (String line : jedis.clusterNodes().split("\n")) {
+                    String[] fields = line.split(" ");
+                    if (fields.length > 8 && fields[2].contains("master") && !fields[2].contains("fail")) {
+                        for (int i = 8; i < fields.length; i++) {
+                            String[] range = fields[i].split("-");
+                            long from = Long.parseLong(range[0]);
+                            long to = range.length > 1 ? Long.parseLong(range[1]) : from;
+                            if (slot >= from && slot <= to) {
+                                return Integer.parseInt(fields[1].substring(fields[1].indexOf(':') + 1,
+                                        fields[1].indexOf('@')));
+                            }
+                        }
+                    }
+                }
+                break;
+            } catch (RuntimeException notThisOne) {
+                // a node that is down: ask the next
+            }
+        }
+        throw new IllegalStateException("no primary serves " + key);
+    }
+
+    /** kill -9 of one cluster node. */
+    public void killNode(int port) throws InterruptedException {
+        Process node = nodes.get(port);
+        node.destroyForcibly();
+        node.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** Starts a killed node again on its port and its nodes file: it rejoins as a replica of its successor. */
+    public void restartNode(int port) throws IOException {
+        nodes.put(port, clusterNode(port));
+    }
+
+    /** Waits until every live node sees the cluster whole (every slot served). */
+    public void awaitClusterOk(Duration timeout) throws Exception {
+        await(timeout, () -> nodes.entrySet().stream().filter(node -> node.getValue().isAlive())
+                .allMatch(node -> {
+                    try {
+                        return info(node.getKey(), "cluster").contains("cluster_enabled:1")
+                                && clusterInfo(node.getKey()).contains("cluster_state:ok");
+                    } catch (RuntimeException notYet) {
+                        return false;
+                    }
+                }));
+    }
+
+    /** SIGSTOP (true) or SIGCONT (false) to every cluster node that is a replica now. */
+    public void pauseClusterReplicas(boolean paused) throws Exception {
+        for (java.util.Map.Entry<Integer, Process> node : nodes.entrySet()) {
+            if (!node.getValue().isAlive()) {
+                continue;
+            }
+            boolean replica;
+            if (paused) {
+                try (Jedis jedis = new Jedis("127.0.0.1", node.getKey())) {
+                    replica = jedis.info("replication").contains("role:slave");
+                }
+            } else {
+                replica = true; // SIGCONT to a running process changes nothing
+            }
+            if (replica) {
+                signal(node.getValue(), paused ? "-STOP" : "-CONT");
+            }
+        }
+    }
+
+    private Process clusterNode(int port) throws IOException {
+        return server("node-" + port, port, "--cluster-enabled", "yes", "--cluster-config-file",
+                "nodes-" + port + ".conf", "--cluster-node-timeout", "1000");
+    }
+
+    private static String clusterInfo(int port) {
+        try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+            return jedis.clusterInfo();
+        }
+    }
+
+    private static void signal(Process process, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("could not signal " + process.pid());
+        }
+    }
+
+    /** Whether Debian's packages are on this machine (.ci/run installs them). */
+    public static boolean installed() {
+        return Files.isExecutable(Path.of("/usr/bin/redis-server")) && Files.isExecutable(Path.of("/usr/bin/redis-sentinel"));
+    }
+
+    /** A primary, one replica in sync with it, and three sentinels that see both and each other. */
+    public static RedisServers sentinel(Path dir) throws Exception {
+        RedisServers servers = new RedisServers(dir);
+        try {
+            servers.primaryPort = freePort();
+            servers.primary = servers.server("primary", servers.primaryPort);
+            for (int i = 0; i < 2; i++) {
+                int port = freePort();
+                servers.replicaPorts.add(port);
+                servers.replicas.add(servers.server("replica-" + port, port, "--replicaof", "127.0.0.1",
+                        Integer.toString(servers.primaryPort)));
+            }
+            servers.await(Duration.ofSeconds(20), () -> servers.replicaPorts.stream().allMatch(port ->
+                    info(port, "replication").contains("master_link_status:up")));
+            for (int i = 0; i < 3; i++) {
+                int port = freePort();
+                Path config = dir.resolve("sentinel-" + port + ".conf");
+                Files.writeString(config, String.join("\n",
+                        "port " + port,
+                        "bind 127.0.0.1",
+                        "dir " + dir.toAbsolutePath(),
+                        "sentinel monitor " + MASTER + " 127.0.0.1 " + servers.primaryPort + " 2",
+                        "sentinel down-after-milliseconds " + MASTER + " 1000",
+                        "sentinel failover-timeout " + MASTER + " 5000",
+                        "sentinel parallel-syncs " + MASTER + " 1", ""));
+                servers.start("sentinel-" + port, "/usr/bin/redis-sentinel", config.toAbsolutePath().toString());
+                servers.sentinelPorts.add(port);
+            }
+            // ready once every sentinel knows the replica and the two other sentinels: a failover then finds both
+            servers.await(Duration.ofSeconds(30), () -> servers.sentinelPorts.stream().allMatch(port -> {
+                String state = sentinelInfo(port);
+                return state.contains("slaves=2") && state.contains("sentinels=3");
+            }));
+            return servers;
+        } catch (Exception | Error failed) {
+            servers.close();
+            throw failed;
+        }
+    }
+
+    /** host:port of each sentinel, for spring.data.redis.sentinel.nodes. */
+    public String sentinelNodes() {
+        return String.join(",", sentinelPorts.stream().map(port -> "127.0.0.1:" + port).toList());
+    }
+
+    public int primaryPort() {
+        return primaryPort;
+    }
+
+    public List<Integer> replicaPorts() {
+        return List.copyOf(replicaPorts);
+    }
+
+    /**
+     * SIGSTOP (true) or SIGCONT (false) to every replica of the current primary: connected, but confirming nothing
+     * while stopped.
+     */
+    public void pauseReplicas(boolean paused) throws Exception {
+        int current = currentPrimaryPort();
+        for (int i = 0; i < replicas.size(); i++) {
+            if (replicaPorts.get(i) == current || !replicas.get(i).isAlive()) {
+                continue;
+            }
+            signal(replicas.get(i), paused ? "-STOP" : "-CONT");
+        }
+    }
+
+    /** The port the sentinels name as the primary now. */
+    public int currentPrimaryPort() {
+        try (Jedis sentinel = new Jedis("127.0.0.1", sentinelPorts.get(0))) {
+            return Integer.parseInt(sentinel.sentinelGetMasterAddrByName(MASTER).get(1));
+        }
+    }
+
+    /** kill -9 of the primary: what it had not yet sent its replica is gone with it. */
+    public void killPrimary() throws InterruptedException {
+        primary.destroyForcibly();
+        primary.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** Waits until the sentinels promoted a replica and it accepts writes. */
+    public void awaitFailover(Duration timeout) throws Exception {
+        await(timeout, () -> {
+            try {
+                int current = currentPrimaryPort();
+                return replicaPorts.contains(current) && info(current, "replication").contains("role:master");
+            } catch (RuntimeException notYet) {
+                return false;
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        List<Process> all = new ArrayList<>(processes);
+        all.addAll(nodes.values());
+        for (Process process : all) {
+            process.destroyForcibly();
+        }
+        for (Process process : all) {
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private Process server(String name, int port, String... more) throws IOException {
+        List<String> command = new ArrayList<>(List.of("/usr/bin/redis-server", "--port", Integer.toString(port),
+                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toAbsolutePath().toString()));
+        command.addAll(List.of(more));
+        Process process = start(name, command.toArray(String[]::new));
+        awaitQuietly(() -> ping(port));
+        return process;
+    }
+
+    private Process start(String name, String... command) throws IOException {
+        File log = dir.resolve(name + ".log").toFile();
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
+        processes.add(process);
+        return process;
+    }
+
+    private static boolean ping(int port) {
+        try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+            return "PONG".equals(jedis.ping());
+        } catch (RuntimeException notYet) {
+            return false;
+        }
+    }
+
+    private static String info(int port, String section) {
+        try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+            return jedis.info(section);
+        }
+    }
+
+    private static String sentinelInfo(int port) {
+        try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+            return jedis.info("sentinel");
+        } catch (RuntimeException notYet) {
+            return "";
+        }
+    }
+
+    private void awaitQuietly(BooleanSupplier condition) {
+        try {
+            await(Duration.ofSeconds(20), condition);
+        } catch (Exception failed) {
+            throw new IllegalStateException("a Redis process did not start: see " + dir, failed);
+        }
+    }
+
+    private void await(Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("not ready within " + timeout + ": see the logs in " + dir);
+            }
+            Thread.sleep(100); // polling with a deadline
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
