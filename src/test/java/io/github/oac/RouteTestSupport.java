@@ -91,6 +91,9 @@ import io.github.oac.wechat.WechatSignature;
         "chat.vision.max-bytes=64KB",
         "chat.vision.keep=5s",
         "chat.vision.fetch-timeout=2000",
+        // an idle consumer looks again every 0.5 s: a context then stops in about that, not in 5 s (the cached contexts
+        // all stop when the test JVM exits, where Surefire waits 30 s at most)
+        "chat.queue.poll-timeout=500",
         // Camel's backlog tracer in every route, off until FlowCountsTest switches it on to count a question's steps
         "camel.trace.standby=true",
 })

@@ -12,6 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.slf4j.LoggerFactory;
+import org.springframework.data.redis.RedisConnectionFailureException;
 import org.springframework.data.redis.RedisSystemException;
 import org.springframework.data.redis.connection.RedisClusterConnection;
 import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
@@ -23,6 +24,7 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 import redis.clients.jedis.util.JedisClusterCRC16;
@@ -167,6 +169,15 @@ public final class Script<C extends Script.Call, T> {
             long confirmed = jedis.waitReplicas(wanted, acks.timeout().toMillis());
             checkConfirmed(confirmed, wanted, acks);
             return (T) result;
+        } catch (JedisConnectionException unreachable) {
+            // the slot's primary is gone (a failover): a keyed command through the cluster client itself makes it
+            // learn the new layout, so the caller's next try reaches the new primary
+            try {
+                cluster.exists(call.keys().get(0));
+            } catch (RuntimeException stillFailingOver) {
+                // the next try asks again
+            }
+            throw new RedisConnectionFailureException("Redis Cluster: " + unreachable.getMessage(), unreachable);
         } catch (JedisException failed) {
             throw new RedisSystemException("Redis Cluster: " + failed.getMessage(), failed);
         }

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.springframework.stereotype.Component;
 
@@ -75,7 +76,9 @@ public class PhotoFetcher {
                     "the PicUrl's host is not in chat.vision.image-hosts");
         }
         HttpRequest request = HttpRequest.newBuilder(URI.create(picUrl.strip())).timeout(timeout).GET().build();
-        CompletableFuture<HttpResponse<byte[]>> call = http.sendAsync(request, this::body);
+        // what this fetch decided itself (too large): the client may report the cancelled stream instead
+        AtomicReference<PhotoUnreadableException> decided = new AtomicReference<>();
+        CompletableFuture<HttpResponse<byte[]>> call = http.sendAsync(request, info -> body(info, decided));
         try {
             return call.get(timeout.toNanos(), TimeUnit.NANOSECONDS).body();
         } catch (TimeoutException slow) {
@@ -86,6 +89,9 @@ public class PhotoFetcher {
             call.cancel(true);
             throw interrupted;
         } catch (ExecutionException failed) {
+            if (decided.get() != null) {
+                throw decided.get();
+            }
             if (failed.getCause() instanceof PhotoUnreadableException unreadable) {
                 throw unreadable;
             }
@@ -96,21 +102,24 @@ public class PhotoFetcher {
     }
 
     /** The body of a 200 response, at most maxBytes of it; any other status fails at once, unread. */
-    private HttpResponse.BodySubscriber<byte[]> body(HttpResponse.ResponseInfo info) {
+    private HttpResponse.BodySubscriber<byte[]> body(HttpResponse.ResponseInfo info,
+                                                     AtomicReference<PhotoUnreadableException> decided) {
         if (info.statusCode() != 200) {
             return failed(new PhotoUnreadableException(PhotoUnreadableException.Reason.UNAVAILABLE,
                     "HTTP " + info.statusCode()));
         }
         long declared = info.headers().firstValueAsLong("Content-Length").orElse(-1);
         if (declared > maxBytes) {
-            return failed(tooLarge());
+            return failed(tooLarge(decided));
         }
-        return new CappedBody(maxBytes, this::tooLarge);
+        return new CappedBody(maxBytes, () -> tooLarge(decided));
     }
 
-    private PhotoUnreadableException tooLarge() {
-        return new PhotoUnreadableException(PhotoUnreadableException.Reason.TOO_LARGE,
+    private PhotoUnreadableException tooLarge(AtomicReference<PhotoUnreadableException> decided) {
+        PhotoUnreadableException tooLarge = new PhotoUnreadableException(PhotoUnreadableException.Reason.TOO_LARGE,
                 "larger than " + maxBytes + " bytes");
+        decided.compareAndSet(null, tooLarge);
+        return tooLarge;
     }
 
     private static HttpResponse.BodySubscriber<byte[]> failed(Exception failure) {

@@ -30,6 +30,7 @@ import io.github.oac.Browser;
         "chat.openai.api-key=",
         "chat.openai.model=local-model",
         "chat.redis.data-dir=target/test-redis/${random.uuid}",
+        "chat.queue.poll-timeout=500", // stops in 0.5 s, not 5 (RouteTestSupport says why)
 })
 class SandboxRealModelBrowserTest {
 
