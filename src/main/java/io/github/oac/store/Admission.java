@@ -147,14 +147,22 @@ public class Admission {
         legacyKeys.adopt(openid, msgKey); // only for a while after an upgrade that found old names
         // commands cost no model call, so they are never rate limited
         int limit = question && !commands.isCommand(message) ? perMinute : 0;
-        List<?> result = ADMIT.run(redis, new Admit(keys.dedup(openid, msgKey), keys.rate(openid),
-                keys.inbox(openid), keys.waiting(openid), keys.reply(openid, msgKey), keys.outbox(openid),
-                keys.pending(openid), Long.toString(dedupRecordTtl.toSeconds()), Script.flag(question),
-                Integer.toString(limit), question ? entry(message, callback.arrivedAt()) : "", openid,
-                Integer.toString(inboxMax), mode, Script.flag(message.mayCarryReply()),
-                Script.flag(question && commands.isContinue(message)), keys.replyPrefix(openid), retryWindow,
-                pendingTtl, queuedHint, passiveMaxBytes, Long.toString(dedupTtl.toMillis()), fullHint, limitedHint,
-                refusal == null ? "" : refusal, busyHint), replicaAcks); // acknowledged only once replicated
+        List<?> result;
+        try {
+            result = ADMIT.run(redis, new Admit(keys.dedup(openid, msgKey), keys.rate(openid),
+                    keys.inbox(openid), keys.waiting(openid), keys.reply(openid, msgKey), keys.outbox(openid),
+                    keys.pending(openid), Long.toString(dedupRecordTtl.toSeconds()), Script.flag(question),
+                    Integer.toString(limit), question ? entry(message, callback.arrivedAt()) : "", openid,
+                    Integer.toString(inboxMax), mode, Script.flag(message.mayCarryReply()),
+                    Script.flag(question && commands.isContinue(message)), keys.replyPrefix(openid), retryWindow,
+                    pendingTtl, queuedHint, passiveMaxBytes, Long.toString(dedupTtl.toMillis()), fullHint, limitedHint,
+                    refusal == null ? "" : refusal, busyHint), replicaAcks); // acknowledged only once replicated
+        } catch (ReplicasBehindException notReplicated) {
+            // written, but answered 503: WeChat's re-delivery finds it a duplicate and wakes nobody, so the next
+            // recovery pass looks at this follower
+            waitingFollowers.note(openid);
+            throw notReplicated;
+        }
         if (result.size() > 4 && "1".equals(result.get(4)) || "accepted".equals(result.get(0))) {
             waitingFollowers.note(openid); // queued: if its wake is dropped, the next recovery pass finds it
         }

@@ -208,13 +208,7 @@ class FailoverFaultIT {
         // a turn that cannot record a part WeChat accepted keeps trying while its lease lasts: longer than a failover
         // (about 3 s here), as the default 30 s is, or the part is sent again when the turn is resumed
         env.put("CHAT_QUEUE_LEASE_TTL", "10s");
-        env.put("CHAT_OPENAI_TIMEOUT", "1500");
-        env.put("CHAT_RATE_LIMIT_PER_MINUTE", "0");
-        env.put("CHAT_REDELIVERY_OPENAI_MAXIMUM_REDELIVERIES", "3");
-        env.put("CHAT_REDELIVERY_OPENAI_REDELIVERY_DELAY", "50");
-        env.put("CHAT_REDELIVERY_WECHAT_MAXIMUM_REDELIVERIES", "4");
-        env.put("CHAT_REDELIVERY_WECHAT_REDELIVERY_DELAY", "50");
-        env.put("CHAT_WECHAT_TIMEOUT", "1000"); // RandomFaults answers some sends after 2 s
+        RandomFaults.tuneService(env);
         return env;
     }
 

@@ -16,6 +16,20 @@ import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 final class RandomFaults implements ResponseDefinitionTransformerV2 {
 
     static final long SEED = Long.getLong("it.seed", System.nanoTime());
+
+    /**
+     * What a service under these faults is run with (the fault runs count customer-service sends): a model timeout
+     * the slow answers exceed, a few quick retries of each, no rate limit, and a WeChat timeout the late sends exceed.
+     */
+    static void tuneService(java.util.Map<String, String> env) {
+        env.put("CHAT_OPENAI_TIMEOUT", "1500");
+        env.put("CHAT_RATE_LIMIT_PER_MINUTE", "0");
+        env.put("CHAT_REDELIVERY_OPENAI_MAXIMUM_REDELIVERIES", "3");
+        env.put("CHAT_REDELIVERY_OPENAI_REDELIVERY_DELAY", "50");
+        env.put("CHAT_REDELIVERY_WECHAT_MAXIMUM_REDELIVERIES", "4");
+        env.put("CHAT_REDELIVERY_WECHAT_REDELIVERY_DELAY", "50");
+        env.put("CHAT_WECHAT_TIMEOUT", "1000"); // some sends are answered after 2 s
+    }
     private final Random random = new Random(SEED);
     private volatile boolean on;
 

@@ -244,15 +244,8 @@ class RecoveryIT {
     // ---- helpers ----
 
     private static Map<String, String> env() {
-        // these runs count customer-service sends
         Map<String, String> env = serviceEnv(TOKEN, stubs.baseUrl(), redisServer.port(), "push");
-        env.put("CHAT_OPENAI_TIMEOUT", "1500");
-        env.put("CHAT_RATE_LIMIT_PER_MINUTE", "0");
-        env.put("CHAT_REDELIVERY_OPENAI_MAXIMUM_REDELIVERIES", "3");
-        env.put("CHAT_REDELIVERY_OPENAI_REDELIVERY_DELAY", "50");
-        env.put("CHAT_REDELIVERY_WECHAT_MAXIMUM_REDELIVERIES", "4");
-        env.put("CHAT_REDELIVERY_WECHAT_REDELIVERY_DELAY", "50");
-        env.put("CHAT_WECHAT_TIMEOUT", "1000"); // RandomFaults answers some sends after 2 s
+        RandomFaults.tuneService(env);
         return env;
     }
 
