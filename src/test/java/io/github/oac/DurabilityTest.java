@@ -30,6 +30,7 @@ class DurabilityTest extends RouteTestSupport {
 
     @Test
     void aRedisStallRightAfterWechatAcceptedAnAnswerDoesNotSendItAgain() throws Exception {
+        TestTopology.assumeSingleServer();
         String openid = newOpenid();
         stubModelAnswer("accepted once");
         stubs.stubFor(post(urlPathEqualTo(SEND)).willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")
@@ -120,6 +121,7 @@ class DurabilityTest extends RouteTestSupport {
 
     @Test
     void withRedisDownCallbacksFailFastAndTheServiceRecoversByItself() throws Exception {
+        TestTopology.assumeSingleServer();
         EmbeddedRedis server = redisEndpoint.embedded().orElseThrow();
         String openid = newOpenid();
         stubModelAnswer("back again");

@@ -90,6 +90,25 @@ abstract class FailoverScenarios extends RouteTestSupport {
     }
 
     @Test
+    void aTurnSendsNothingWhileNoReplicaHoldsItsDecisionAndGoesOnOnceOneDoes() throws Exception {
+        // a primary whose replicas confirm nothing is what a primary already replaced looks like from here: what it
+        // records may be gone after the failover, so a send that went on from it could be sent again
+        String openid = newOpenid();
+        stubAnswer("held?", "held.", 500);
+        assertThat(postCallback(textMessage(openid, newMsgId(), "held?")).getBody()).isEqualTo("success");
+        pauseReplicas(true);
+        try {
+            Thread.sleep(2_500); // the answer came after 0.5 s; its commit waits for a replica up to the lease (3 s)
+            assertThat(sendsTo(openid)).as("sent from a decision no replica holds").isEmpty();
+        } finally {
+            pauseReplicas(false);
+        }
+        await(() -> sendsTo(openid), list -> !list.isEmpty());
+        awaitQuiet(Duration.ofSeconds(30));
+        assertThat(textsSentTo(openid)).containsExactly("held.");
+    }
+
+    @Test
     void aCallbackWhoseAdmissionNoReplicaConfirmsAnswers503AndItsRedeliveryIsAnsweredOnce() throws Exception {
         String openid = newOpenid();
         stubAnswer("replicated?", "replicated.", 0);

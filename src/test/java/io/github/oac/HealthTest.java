@@ -35,6 +35,11 @@ class HealthTest extends RouteTestSupport {
             assertThat(down.getStatusCode().value()).isEqualTo(503);
             assertThat(json.readTree(down.getBody()).path("components").path("redis").path("status").asText())
                     .isEqualTo("DOWN");
+            // Kubernetes: not ready (callbacks would 503), but alive (a restart would not bring Redis back)
+            assertThat(http.getForEntity(management("/actuator/health/readiness"), String.class).getStatusCode()
+                    .value()).isEqualTo(503);
+            assertThat(http.getForEntity(management("/actuator/health/liveness"), String.class).getStatusCode()
+                    .value()).isEqualTo(200);
             ResponseEntity<String> publicDown = http.getForEntity("/actuator/health", String.class);
             assertThat(publicDown.getStatusCode().value()).isEqualTo(503);
             assertThat(publicDown.getBody()).isEqualTo("{\"status\":\"DOWN\"}");
@@ -42,6 +47,8 @@ class HealthTest extends RouteTestSupport {
             server.restart();
         }
         await(() -> http.getForEntity("/actuator/health", String.class).getStatusCode().value(), s -> s == 200);
+        assertThat(http.getForEntity(management("/actuator/health/readiness"), String.class).getStatusCode().value())
+                .isEqualTo(200);
     }
 
     @Test

@@ -127,6 +127,7 @@ public abstract class RouteTestSupport {
     static void stubbedServers(DynamicPropertyRegistry registry) {
         registry.add("chat.openai.base-url", () -> stubs.baseUrl() + "/v1");
         registry.add("chat.wechat.api-base-url", stubs::baseUrl);
+        TestTopology.register(registry); // the embedded server, or Sentinel or Cluster (-Doac.test.redis)
     }
 
     @Autowired

@@ -170,7 +170,8 @@ public class Inbox {
     public Inbox(StringRedisTemplate redis, ObjectMapper json, Keys keys, WaitingFollowers waitingFollowers,
                  ReplicaAcks replicaAcks, ChatProperties properties) {
         this.redis = redis;
-        this.replicaAcks = replicaAcks.bestEffort(); // see ReplicaAcks: a turn's writes stand however few confirm
+        // see ReplicaAcks: a turn goes on (sends) only from writes a replica holds, waiting for them while its lease lasts
+        this.replicaAcks = replicaAcks.patient(properties.queue().leaseTtl());
         this.json = json;
         this.keys = keys;
         this.waitingFollowers = waitingFollowers;
@@ -201,8 +202,9 @@ public class Inbox {
 
     /** The turn's message is done: it leaves the inbox, and the follower's next message (if any) is read. */
     public Turn next(Turn done) throws JsonProcessingException {
+        // replicated before the next message's answer goes: after a failover its head must not be this one again
         List<?> read = afterSending(() -> NEXT.run(redis, new Next(claimCall(done.openid(), done.token()),
-                done.head(), keys.progress(done.openid(), done.msgKey()))));
+                done.head(), keys.progress(done.openid(), done.msgKey())), replicaAcks));
         return turn(done.openid(), done.token(), read);
     }
 

@@ -3,7 +3,12 @@ package io.github.oac.store;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import javax.net.ssl.SSLParameters;
+
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.data.redis.RedisProperties;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -27,7 +32,9 @@ import redis.clients.jedis.Jedis;
  * when set; else Spring Boot's own spring.data.redis.url, or spring.data.redis.host with its port, username,
  * password, database and ssl.enabled; else an embedded server. A single server becomes one RedisAddress; all go
  * through the same Jedis client settings, so tests exercise the production code path. A URL that cannot be read
- * stops start-up at once (RequiredSettings), with its credentials masked.
+ * stops start-up at once (RequiredSettings), with its credentials masked. TLS (rediss://, or ssl.enabled) trusts the
+ * JVM's certificate authorities, or those of the SSL bundle spring.data.redis.ssl.bundle names (spring.ssl.bundle.*),
+ * and checks that the server's certificate names the host connected to.
  */
 @Configuration(proxyBeanMethods = false)
 public class RedisSetup {
@@ -105,9 +112,12 @@ public class RedisSetup {
 
     @Bean
     JedisConnectionFactory redisConnectionFactory(ChatProperties properties, RedisProperties spring,
-                                                  RedisEndpoint endpoint) {
-        JedisClientConfiguration client = clientSettings(properties, endpoint.address() == null
-                ? spring.getSsl().isEnabled() : endpoint.address().ssl());
+                                                  RedisEndpoint endpoint, ObjectProvider<SslBundles> sslBundles) {
+        boolean ssl = endpoint.address() == null ? spring.getSsl().isEnabled()
+                : endpoint.address().ssl() || !blank(spring.getSsl().getBundle());
+        SslBundle bundle = ssl && !blank(spring.getSsl().getBundle())
+                ? sslBundles.getObject().getBundle(spring.getSsl().getBundle()) : null;
+        JedisClientConfiguration client = clientSettings(properties, ssl, bundle);
         RedisProperties.Cluster cluster = cluster(spring);
         if (cluster != null) {
             RedisClusterConfiguration nodes = new RedisClusterConfiguration(
@@ -154,7 +164,7 @@ public class RedisSetup {
         return new JedisConnectionFactory(server, client);
     }
 
-    private static JedisClientConfiguration clientSettings(ChatProperties properties, boolean ssl) {
+    private static JedisClientConfiguration clientSettings(ChatProperties properties, boolean ssl, SslBundle bundle) {
         // Short timeouts, and a pool that makes a caller wait at most as long: with Redis down or slow, the callback
         // fails fast rather than hold WeChat's 5 s window, and lease renewals are not starved by busy consumers.
         GenericObjectPoolConfig<Jedis> pool = new GenericObjectPoolConfig<>();
@@ -172,7 +182,20 @@ public class RedisSetup {
                 .readTimeout(properties.redis().timeout());
         client.usePooling().poolConfig(pool);
         if (ssl) {
-            client.useSsl();
+            // the server's certificate must name the host (or address) connected to, as a browser would check
+            SSLParameters parameters = new SSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            JedisClientConfiguration.JedisSslClientConfigurationBuilder tls = client.useSsl();
+            if (bundle != null) {
+                tls.sslSocketFactory(bundle.createSslContext().getSocketFactory());
+                if (bundle.getOptions().getCiphers() != null) {
+                    parameters.setCipherSuites(bundle.getOptions().getCiphers());
+                }
+                if (bundle.getOptions().getEnabledProtocols() != null) {
+                    parameters.setProtocols(bundle.getOptions().getEnabledProtocols());
+                }
+            }
+            tls.sslParameters(parameters);
         }
         return client.build();
     }

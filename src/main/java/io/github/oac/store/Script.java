@@ -66,6 +66,8 @@ public final class Script<C extends Script.Call, T> {
     }
 
     private static final Pattern INCLUDE = Pattern.compile("(?m)^--! include ([a-z0-9-]+)[ \\t]*$");
+    /** A replica's line of INFO replication: slave0, slave1, … */
+    private static final Pattern REPLICA = Pattern.compile("slave[0-9]+");
 
     private final RedisScript<T> script;
 
@@ -85,7 +87,8 @@ public final class Script<C extends Script.Call, T> {
 
     /**
      * Runs the script, then waits until acks.replicas() replicas hold its writes (WAIT, on the same connection);
-     * ReplicasBehindException when fewer confirm within acks.timeout(). With none asked for, just runs it.
+     * ReplicasBehindException when fewer confirmed by acks.patience() (one WAIT of acks.timeout() at least). With
+     * none asked for, just runs it.
      */
     public T run(StringRedisTemplate redis, C call, ReplicaAcks acks) {
         if (acks.replicas() <= 0) {
@@ -102,43 +105,51 @@ public final class Script<C extends Script.Call, T> {
                 // a session binds one connection: WAIT counts the replicas that have this connection's writes
                 T result = ((RedisOperations<String, String>) operations).execute(script, call.keys(),
                         call.args().toArray());
-                int wanted = acks.wanted(acks.all() ? operations.execute((RedisCallback<Long>) connection ->
-                        connectedReplicas(connection.serverCommands().info("replication"))) : 0);
-                Object confirmed = operations.execute((RedisCallback<Object>) connection -> connection.execute("WAIT",
-                        Integer.toString(wanted).getBytes(StandardCharsets.US_ASCII),
-                        Long.toString(acks.timeout().toMillis()).getBytes(StandardCharsets.US_ASCII)));
-                long count = confirmed instanceof Number number ? number.longValue()
-                        : Long.parseLong(String.valueOf(confirmed));
-                checkConfirmed(count, wanted, acks);
+                awaitReplicas(acks, () -> operations.execute((RedisCallback<Long>) connection ->
+                        replicasInSync(connection.serverCommands().info("replication"))), wanted -> {
+                    Object confirmed = operations.execute((RedisCallback<Object>) connection -> connection.execute(
+                            "WAIT", Integer.toString(wanted).getBytes(StandardCharsets.US_ASCII),
+                            Long.toString(acks.timeout().toMillis()).getBytes(StandardCharsets.US_ASCII)));
+                    return confirmed instanceof Number number ? number.longValue()
+                            : Long.parseLong(String.valueOf(confirmed));
+                });
                 return result;
             }
         });
     }
 
-    /** Fewer replicas than wanted confirmed: a strict wait fails, a best-effort one says so. */
-    private static void checkConfirmed(long confirmed, int wanted, ReplicaAcks acks) {
-        if (confirmed >= wanted) {
-            return;
-        }
-        if (acks.strict()) {
-            throw new ReplicasBehindException(confirmed, wanted, acks.timeout());
-        }
-        LoggerFactory.getLogger(Script.class).debug("{} of {} replicas confirmed a write within {} ms; it stands",
-                confirmed, wanted, acks.timeout().toMillis());
-    }
-
-    /** connected_slaves of INFO replication: the replicas the primary has now. */
-    private static long connectedReplicas(java.util.Properties info) {
-        return info == null ? 0 : Long.parseLong(info.getProperty("connected_slaves", "0").strip());
-    }
-
-    private static long connectedReplicas(String info) {
-        for (String line : info.split("\r?\n")) {
-            if (line.startsWith("connected_slaves:")) {
-                return Long.parseLong(line.substring("connected_slaves:".length()).strip());
+    /**
+     * WAITs until the replicas wanted (counted again before each WAIT: a replica may finish its sync meanwhile) hold
+     * the connection's writes, for acks.patience() at least once; ReplicasBehindException when they never did.
+     */
+    private static void awaitReplicas(ReplicaAcks acks, java.util.function.LongSupplier inSync,
+                                      java.util.function.IntToLongFunction waitFor) {
+        long deadline = System.nanoTime() + acks.patience().toNanos();
+        while (true) {
+            int wanted = acks.wanted(acks.all() ? inSync.getAsLong() : 0);
+            long confirmed = waitFor.applyAsLong(wanted);
+            if (confirmed >= wanted) {
+                return;
             }
+            if (System.nanoTime() + acks.timeout().toNanos() > deadline) {
+                throw new ReplicasBehindException(confirmed, wanted, acks.timeout());
+            }
+            LoggerFactory.getLogger(Script.class).debug("{} of {} replicas confirmed a write within {} ms; waiting on",
+                    confirmed, wanted, acks.timeout().toMillis());
         }
-        return 0;
+    }
+
+    /** The replicas of INFO replication in sync (state=online): one still loading a snapshot confirms nothing. */
+    private static long replicasInSync(java.util.Properties info) {
+        return info == null ? 0 : info.entrySet().stream().filter(entry -> REPLICA.matcher(
+                String.valueOf(entry.getKey())).matches() && String.valueOf(entry.getValue()).contains("state=online"))
+                .count();
+    }
+
+    static long replicasInSync(String info) {
+        return info.lines().filter(line -> line.indexOf(':') > 0
+                && REPLICA.matcher(line.substring(0, line.indexOf(':'))).matches() && line.contains("state=online"))
+                .count();
     }
 
     /** The client of a Redis Cluster behind this template, or null for a single server or Sentinel. */
@@ -165,9 +176,8 @@ public final class Script<C extends Script.Call, T> {
             } catch (JedisNoScriptException notLoaded) {
                 result = jedis.eval(script.getScriptAsString(), call.keys(), call.args());
             }
-            int wanted = acks.wanted(acks.all() ? connectedReplicas(jedis.info("replication")) : 0);
-            long confirmed = jedis.waitReplicas(wanted, acks.timeout().toMillis());
-            checkConfirmed(confirmed, wanted, acks);
+            awaitReplicas(acks, () -> replicasInSync(jedis.info("replication")),
+                    wanted -> jedis.waitReplicas(wanted, acks.timeout().toMillis()));
             return (T) result;
         } catch (JedisConnectionException unreachable) {
             // the slot's primary is gone (a failover): a keyed command through the cluster client itself makes it

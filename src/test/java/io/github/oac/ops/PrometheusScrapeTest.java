@@ -43,7 +43,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * The operators' numbers as a real Prometheus sees them: Debian's prometheus, started with the scrape config the
- * project ships (deploy/prometheus/prometheus.yml; only the target and the interval replaced), scrapes the
+ * project ships (deploy/prometheus/prometheus.yml; only the targets and the interval replaced), scrapes the
  * management port; after traffic its HTTP API has the callback and delivery counters at the expected values, and
  * every query of the shipped Grafana dashboard names metrics the service exports and is valid PromQL.
  */
@@ -155,8 +155,16 @@ class PrometheusScrapeTest extends RouteTestSupport {
         }
         prometheusPort = freePort();
         String shipped = Files.readString(Path.of("deploy/prometheus/prometheus.yml"));
-        assertThat(shipped).contains("service:8081");
-        String config = shipped.replace("service:8081", "127.0.0.1:" + managementPort)
+        String targets = """
+                    dns_sd_configs:
+                      - names: ["service", "ha-service-1", "ha-service-2"]
+                        type: A
+                        port: 8081
+                        refresh_interval: 30s
+                """;
+        assertThat(shipped).contains(targets);
+        String config = shipped
+                .replace(targets, "    static_configs:\n      - targets: [\"127.0.0.1:" + managementPort + "\"]\n")
                 .replace("scrape_interval: 5s", "scrape_interval: 1s");
         Path file = workDir.resolve("prometheus.yml");
         Files.writeString(file, config);

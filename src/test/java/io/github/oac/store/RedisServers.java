@@ -11,6 +11,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManagerFactory;
+
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -34,8 +40,66 @@ public final class RedisServers implements AutoCloseable {
     /** Cluster: every node's port and process, and the command line each was started with (to restart one). */
     private final java.util.Map<Integer, Process> nodes = new java.util.LinkedHashMap<>();
 
-    private RedisServers(Path dir) {
+    /** TLS on every connection and an ACL user, or null for plain connections and no password. */
+    private final Security security;
+
+    private RedisServers(Path dir, Security security) {
         this.dir = dir;
+        this.security = security;
+    }
+
+    /**
+     * TLS for every connection (clients, replication, the cluster bus, sentinels) with a certificate for 127.0.0.1 and
+     * localhost from a certificate authority of the test's own (openssl), and the data nodes' default user off in
+     * favour of an ACL user, as managed Redis runs. Sentinels take TLS, no password.
+     */
+    public record Security(Path caCertificate, Path certificate, Path key, String user, String password) {
+
+        /** New certificates in dir, the server's for 127.0.0.1 and localhost. */
+        public static Security create(Path dir) throws IOException, InterruptedException {
+            return create(dir, "IP:127.0.0.1,DNS:localhost");
+        }
+
+        /** New certificates in dir, the server's for these names (openssl's subjectAltName). */
+        public static Security create(Path dir, String names) throws IOException, InterruptedException {
+            openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=oac test CA",
+                    "-keyout", "ca.key", "-out", "ca.crt");
+            openssl(dir, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "server.key",
+                    "-out", "server.csr");
+            Files.writeString(dir.resolve("server.ext"), "subjectAltName=" + names + "\n");
+            openssl(dir, "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                    "-days", "2", "-extfile", "server.ext", "-out", "server.crt");
+            return new Security(dir.resolve("ca.crt").toAbsolutePath(), dir.resolve("server.crt").toAbsolutePath(),
+                    dir.resolve("server.key").toAbsolutePath(), "oac", "acl-" + System.nanoTime());
+        }
+
+        /** Sockets that trust the test's certificate authority. */
+        SSLSocketFactory socketFactory() {
+            try (java.io.InputStream in = Files.newInputStream(caCertificate)) {
+                java.security.KeyStore trusted = java.security.KeyStore.getInstance(
+                        java.security.KeyStore.getDefaultType());
+                trusted.load(null, null);
+                trusted.setCertificateEntry("ca",
+                        java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+                TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                trust.init(trusted);
+                SSLContext context = SSLContext.getInstance("TLS");
+                context.init(null, trust.getTrustManagers(), null);
+                return context.getSocketFactory();
+            } catch (IOException | java.security.GeneralSecurityException failed) {
+                throw new IllegalStateException("cannot read " + caCertificate, failed);
+            }
+        }
+
+        private static void openssl(Path dir, String... arguments) throws IOException, InterruptedException {
+            List<String> command = new ArrayList<>(List.of("/usr/bin/openssl"));
+            command.addAll(List.of(arguments));
+            Process openssl = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("openssl.log").toFile())).start();
+            if (!openssl.waitFor(60, TimeUnit.SECONDS) || openssl.exitValue() != 0) {
+                throw new IllegalStateException("openssl " + String.join(" ", arguments) + " failed: see " + dir);
+            }
+        }
     }
 
     /**
@@ -43,7 +107,12 @@ public final class RedisServers implements AutoCloseable {
      * 1 s failing over to its replica.
      */
     public static RedisServers cluster(Path dir) throws Exception {
-        RedisServers servers = new RedisServers(dir);
+        return cluster(dir, null);
+    }
+
+    /** The same, with TLS and an ACL user (security), or plain (null). */
+    public static RedisServers cluster(Path dir, Security security) throws Exception {
+        RedisServers servers = new RedisServers(dir, security);
         try {
             List<String> addresses = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
@@ -51,7 +120,12 @@ public final class RedisServers implements AutoCloseable {
                 servers.nodes.put(port, servers.clusterNode(port));
                 addresses.add("127.0.0.1:" + port);
             }
-            List<String> create = new ArrayList<>(List.of("/usr/bin/redis-cli", "--cluster", "create"));
+            List<String> create = new ArrayList<>(List.of("/usr/bin/redis-cli"));
+            if (security != null) {
+                create.addAll(List.of("--tls", "--cacert", security.caCertificate().toString(), "--user",
+                        security.user(), "--pass", security.password()));
+            }
+            create.addAll(List.of("--cluster", "create"));
             create.addAll(addresses);
             create.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
             Process creating = new ProcessBuilder(create).redirectErrorStream(true)
@@ -83,7 +157,7 @@ public final class RedisServers implements AutoCloseable {
             if (port == askingNot) {
                 continue;
             }
-            try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+            try (Jedis jedis = jedis(port)) {
                 long slot = jedis.clusterKeySlot(key);
                 for (String line : jedis.clusterNodes().split("\n")) {
                     String[] fields = line.split(" ");
@@ -140,7 +214,7 @@ public final class RedisServers implements AutoCloseable {
             }
             boolean replica;
             if (paused) {
-                try (Jedis jedis = new Jedis("127.0.0.1", node.getKey())) {
+                try (Jedis jedis = jedis(node.getKey())) {
                     replica = jedis.info("replication").contains("role:slave");
                 }
             } else {
@@ -157,8 +231,8 @@ public final class RedisServers implements AutoCloseable {
                 "nodes-" + port + ".conf", "--cluster-node-timeout", "1000");
     }
 
-    private static String clusterInfo(int port) {
-        try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+    private String clusterInfo(int port) {
+        try (Jedis jedis = jedis(port)) {
             return jedis.clusterInfo();
         }
     }
@@ -177,7 +251,12 @@ public final class RedisServers implements AutoCloseable {
 
     /** A primary, one replica in sync with it, and three sentinels that see both and each other. */
     public static RedisServers sentinel(Path dir) throws Exception {
-        RedisServers servers = new RedisServers(dir);
+        return sentinel(dir, null);
+    }
+
+    /** The same, with TLS and an ACL user (security), or plain (null). */
+    public static RedisServers sentinel(Path dir, Security security) throws Exception {
+        RedisServers servers = new RedisServers(dir, security);
         try {
             servers.primaryPort = freePort();
             servers.primary = servers.server("primary", servers.primaryPort);
@@ -188,24 +267,34 @@ public final class RedisServers implements AutoCloseable {
                         Integer.toString(servers.primaryPort)));
             }
             servers.await(Duration.ofSeconds(20), () -> servers.replicaPorts.stream().allMatch(port ->
-                    info(port, "replication").contains("master_link_status:up")));
+                    servers.info(port, "replication").contains("master_link_status:up")));
             for (int i = 0; i < 3; i++) {
                 int port = freePort();
                 Path config = dir.resolve("sentinel-" + port + ".conf");
-                Files.writeString(config, String.join("\n",
-                        "port " + port,
+                List<String> lines = new ArrayList<>(List.of(
                         "bind 127.0.0.1",
                         "dir " + dir.toAbsolutePath(),
                         "sentinel monitor " + MASTER + " 127.0.0.1 " + servers.primaryPort + " 2",
                         "sentinel down-after-milliseconds " + MASTER + " 1000",
                         "sentinel failover-timeout " + MASTER + " 5000",
-                        "sentinel parallel-syncs " + MASTER + " 1", ""));
+                        "sentinel parallel-syncs " + MASTER + " 1"));
+                if (security == null) {
+                    lines.add(0, "port " + port);
+                } else {
+                    lines.addAll(0, List.of("port 0", "tls-port " + port, "tls-cert-file " + security.certificate(),
+                            "tls-key-file " + security.key(), "tls-ca-cert-file " + security.caCertificate(),
+                            "tls-auth-clients no", "tls-replication yes"));
+                    lines.addAll(List.of("sentinel auth-user " + MASTER + " " + security.user(),
+                            "sentinel auth-pass " + MASTER + " " + security.password()));
+                }
+                lines.add("");
+                Files.writeString(config, String.join("\n", lines));
                 servers.start("sentinel-" + port, "/usr/bin/redis-sentinel", config.toAbsolutePath().toString());
                 servers.sentinelPorts.add(port);
             }
             // ready once every sentinel knows the replica and the two other sentinels: a failover then finds both
             servers.await(Duration.ofSeconds(30), () -> servers.sentinelPorts.stream().allMatch(port -> {
-                String state = sentinelInfo(port);
+                String state = servers.sentinelInfo(port);
                 return state.contains("slaves=2") && state.contains("sentinels=3");
             }));
             return servers;
@@ -244,7 +333,7 @@ public final class RedisServers implements AutoCloseable {
 
     /** The port the sentinels name as the primary now. */
     public int currentPrimaryPort() {
-        try (Jedis sentinel = new Jedis("127.0.0.1", sentinelPorts.get(0))) {
+        try (Jedis sentinel = sentinel(sentinelPorts.get(0))) {
             return Integer.parseInt(sentinel.sentinelGetMasterAddrByName(MASTER).get(1));
         }
     }
@@ -284,8 +373,18 @@ public final class RedisServers implements AutoCloseable {
     }
 
     private Process server(String name, int port, String... more) throws IOException {
-        List<String> command = new ArrayList<>(List.of("/usr/bin/redis-server", "--port", Integer.toString(port),
-                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toAbsolutePath().toString()));
+        List<String> command = new ArrayList<>(List.of("/usr/bin/redis-server", "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--dir", dir.toAbsolutePath().toString()));
+        if (security == null) {
+            command.addAll(List.of("--port", Integer.toString(port)));
+        } else {
+            command.addAll(List.of("--port", "0", "--tls-port", Integer.toString(port), "--tls-cert-file",
+                    security.certificate().toString(), "--tls-key-file", security.key().toString(),
+                    "--tls-ca-cert-file", security.caCertificate().toString(), "--tls-auth-clients", "no",
+                    "--tls-replication", "yes", "--tls-cluster", "yes", "--user", "default", "off", "--user",
+                    security.user(), "on", ">" + security.password(), "~*", "&*", "+@all", "--masteruser",
+                    security.user(), "--masterauth", security.password()));
+        }
         command.addAll(List.of(more));
         Process process = start(name, command.toArray(String[]::new));
         awaitQuietly(() -> ping(port));
@@ -300,22 +399,22 @@ public final class RedisServers implements AutoCloseable {
         return process;
     }
 
-    private static boolean ping(int port) {
-        try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+    private boolean ping(int port) {
+        try (Jedis jedis = jedis(port)) {
             return "PONG".equals(jedis.ping());
         } catch (RuntimeException notYet) {
             return false;
         }
     }
 
-    private static String info(int port, String section) {
-        try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+    private String info(int port, String section) {
+        try (Jedis jedis = jedis(port)) {
             return jedis.info(section);
         }
     }
 
-    private static String sentinelInfo(int port) {
-        try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+    private String sentinelInfo(int port) {
+        try (Jedis jedis = sentinel(port)) {
             return jedis.info("sentinel");
         } catch (RuntimeException notYet) {
             return "";
@@ -338,6 +437,25 @@ public final class RedisServers implements AutoCloseable {
             }
             Thread.sleep(100); // polling with a deadline
         }
+    }
+
+    /** A connection to a data node: TLS and the ACL user when secured. */
+    private Jedis jedis(int port) {
+        if (security == null) {
+            return new Jedis("127.0.0.1", port);
+        }
+        return new Jedis(new HostAndPort("127.0.0.1", port), DefaultJedisClientConfig.builder().ssl(true)
+                .sslSocketFactory(security.socketFactory()).user(security.user()).password(security.password())
+                .build());
+    }
+
+    /** A connection to a sentinel: TLS, no password, when secured. */
+    private Jedis sentinel(int port) {
+        if (security == null) {
+            return new Jedis("127.0.0.1", port);
+        }
+        return new Jedis(new HostAndPort("127.0.0.1", port), DefaultJedisClientConfig.builder().ssl(true)
+                .sslSocketFactory(security.socketFactory()).build());
     }
 
     private static int freePort() throws IOException {
