@@ -202,9 +202,10 @@ public class Inbox {
 
     /** The turn's message is done: it leaves the inbox, and the follower's next message (if any) is read. */
     public Turn next(Turn done) throws JsonProcessingException {
-        // replicated before the next message's answer goes: after a failover its head must not be this one again
+        // not waited for: a failover that loses the pop leaves the message's progress with it, every part recorded
+        // as sent (a confirmed write), so the resumed turn sends nothing and pops it again
         List<?> read = afterSending(() -> NEXT.run(redis, new Next(claimCall(done.openid(), done.token()),
-                done.head(), keys.progress(done.openid(), done.msgKey())), replicaAcks));
+                done.head(), keys.progress(done.openid(), done.msgKey()))));
         return turn(done.openid(), done.token(), read);
     }
 
