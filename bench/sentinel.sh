@@ -17,7 +17,7 @@ stop() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait
 trap stop EXIT
 redis() { # port, more arguments
     local port=$1; shift
-    redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" "$@" > "$dir/redis-$port.log" 2>&1 &
+    redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --repl-diskless-sync-delay 0 --dir "$dir" "$@" > "$dir/redis-$port.log" 2>&1 &
     pids+=($!)
 }
 redis 6407                                              # the single server
@@ -30,10 +30,10 @@ for port in 26401 26402 26403; do
     redis-sentinel "$dir/sentinel-$port.conf" > "$dir/sentinel-$port.log" 2>&1 &
     pids+=($!)
 done
-for _ in $(seq 1 100); do # both replicas in sync and known to every sentinel
+for _ in $(seq 1 300); do # both replicas in sync and known to every sentinel (its INFO comes every 10 s)
     ready=1
     for port in 26401 26402 26403; do
-        redis-cli -p "$port" sentinel replicas oac 2>/dev/null | grep -c '^slave$' | grep -q 2 || ready=0
+        [ "$(redis-cli -p "$port" sentinel replicas oac 2>/dev/null | grep -c '^name$')" = 2 ] || ready=0
     done
     [ "$(redis-cli -p 6404 info replication | grep -c 'state=online')" = 2 ] || ready=0
     [ $ready = 1 ] && break
