@@ -74,7 +74,7 @@ class PhotoCrashIT {
         stubs.stubFor(post(urlPathEqualTo("/cgi-bin/stable_token"))
                 .willReturn(okJson("{\"access_token\":\"IT_TOKEN\",\"expires_in\":7200}")));
         stubs.stubFor(post(urlPathEqualTo(SEND)).willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")));
-        stubs.stubFor(get(urlPathEqualTo(picPath)).willReturn(aResponse().withStatus(200).withBody(jpeg(50_000))));
+        stubs.stubFor(get(urlPathEqualTo(picPath)).willReturn(aResponse().withStatus(200).withBody(io.github.oac.TestImages.jpeg(50_000))));
         stubModel("never sent", 120_000);
 
         try (ServiceProcess first = ServiceProcess.start("photo-crash-first", env())) {
@@ -94,7 +94,7 @@ class PhotoCrashIT {
             // 5 MiB, as a phone's photo may be: from the callback to the model request
             String big = "/mmbiz/" + openid + "-5mib.jpg";
             stubs.stubFor(get(urlPathEqualTo(big)).willReturn(aResponse().withStatus(200)
-                    .withBody(jpeg(5 * 1024 * 1024))));
+                    .withBody(io.github.oac.TestImages.jpeg(5 * 1024 * 1024))));
             int before = photoCalls().size();
             long start = System.currentTimeMillis();
             assertThat(deliver(second, photo(openid, newMsgId(), big), signedQuery(TOKEN))).isEqualTo("success");
@@ -121,15 +121,6 @@ class PhotoCrashIT {
                 + "]]></FromUserName><CreateTime>" + System.currentTimeMillis() / 1000 + "</CreateTime>"
                 + "<MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[http://127.0.0.1:" + stubs.port() + path
                 + "]]></PicUrl><MediaId><![CDATA[MEDIA]]></MediaId><MsgId>" + msgId + "</MsgId></xml>";
-    }
-
-    private static byte[] jpeg(int size) {
-        byte[] bytes = new byte[size];
-        ThreadLocalRandom.current().nextBytes(bytes);
-        bytes[0] = (byte) 0xFF;
-        bytes[1] = (byte) 0xD8;
-        bytes[2] = (byte) 0xFF;
-        return bytes;
     }
 
     private static void stubModel(String answer, int delayMillis) throws Exception {
