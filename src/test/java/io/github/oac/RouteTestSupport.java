@@ -86,6 +86,9 @@ import io.github.oac.wechat.WechatSignature;
         "chat.replies.ai-label=",
         // these tests are about the push path; HybridDeliveryTest, PassiveDeliveryTest and AutoDeliveryTest set theirs
         "chat.delivery.mode=push",
+        // the fake WeChat cuts a delivery at 5 s as WeChat does; 4.5 s (the default) left a loaded 2-core CI machine
+        // too little margin to write the placeholder in time, 4 s leaves a second
+        "chat.delivery.passive-wait=4000ms",
         // photos come from the fake WeChat on loopback; small limits, so PhotoTest can exceed and outlive them
         "chat.vision.image-hosts=127.0.0.1",
         "chat.vision.max-bytes=64KB",

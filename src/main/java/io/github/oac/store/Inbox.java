@@ -166,6 +166,8 @@ public class Inbox {
         thread.setDaemon(true);
         return thread;
     });
+    /** The heartbeat's steps on a Cluster, one per slot, run at once (see renewLeases). */
+    private final org.springframework.core.task.SimpleAsyncTaskExecutor renewals;
 
     public Inbox(StringRedisTemplate redis, ObjectMapper json, Keys keys, WaitingFollowers waitingFollowers,
                  ReplicaAcks replicaAcks, ChatProperties properties) {
@@ -180,6 +182,13 @@ public class Inbox {
         this.progressTtl = Script.millis(properties.recovery().maxAge());
         this.memoryTtl = Script.millis(properties.memory().idleTimeout());
         this.pendingTtl = Script.millis(properties.delivery().pendingTtl());
+        this.renewals = new org.springframework.core.task.SimpleAsyncTaskExecutor("lease-renewal-");
+        renewals.setDaemon(true);
+        if (properties.threads().virtual() && Runtime.version().feature() >= 21) {
+            renewals.setVirtualThreads(true);
+        } else {
+            renewals.setConcurrencyLimit(properties.redis().poolSize());
+        }
         long period = Math.max(100, leaseTtl.toMillis() / 3);
         heartbeat.scheduleWithFixedDelay(this::renewLeases, period, period, TimeUnit.MILLISECONDS);
     }
@@ -326,26 +335,50 @@ public class Inbox {
     }
 
     /**
-     * Keeps the leases of this instance's running turns alive while their (slow) model calls run: one step per Redis
-     * slot (a script may only touch the keys of one slot on Redis Cluster), at most RENEW_BATCH leases a step.
+     * Keeps the leases of this instance's running turns alive while their (slow) model calls run, at most RENEW_BATCH
+     * leases a step, each step the leases of one slot (a script on a Cluster may only touch the keys of one slot; on
+     * one server too, so the same calls are tested there). On a Cluster the steps run at once (on virtual threads;
+     * on platform threads, where virtual ones are off, chat.redis.pool-size at a time): a shard failing over then
+     * holds up the renewal of its own slots for one bounded call (BoundedClusterConnections), not, one slot after
+     * another, every lease behind them.
      */
     void renewLeases() {
-        Map<Integer, List<Map.Entry<String, String>>> bySlot = new java.util.TreeMap<>();
-        for (Map.Entry<String, String> held : List.copyOf(this.held.entrySet())) {
+        List<Map.Entry<String, String>> all = List.copyOf(this.held.entrySet());
+        if (all.isEmpty()) {
+            return;
+        }
+        Map<Integer, List<Map.Entry<String, String>>> bySlot = new java.util.HashMap<>();
+        for (Map.Entry<String, String> held : all) {
             bySlot.computeIfAbsent(JedisClusterCRC16.getSlot(keys.owner(held.getValue())), slot -> new ArrayList<>())
                     .add(held);
         }
-        for (List<Map.Entry<String, String>> leases : bySlot.values()) {
-            for (int from = 0; from < leases.size(); from += RENEW_BATCH) {
-                List<Map.Entry<String, String>> batch = leases.subList(from,
-                        Math.min(leases.size(), from + RENEW_BATCH));
-                List<String> owners = batch.stream().map(entry -> keys.owner(entry.getValue())).toList();
-                List<String> tokens = batch.stream().map(Map.Entry::getKey).toList();
-                try {
-                    RENEW.run(redis, new Renew(owners, lease, tokens));
-                } catch (RuntimeException redisDown) {
-                    LOG.warn("Could not renew the leases of {} turns: {}", batch.size(), redisDown.getMessage());
-                }
+        if (Script.cluster(redis) == null) {
+            bySlot.values().forEach(this::renew); // one server: no shard to wait for
+            return;
+        }
+        List<java.util.concurrent.Future<?>> steps = bySlot.values().stream()
+                .<java.util.concurrent.Future<?>>map(leases -> renewals.submit(() -> renew(leases))).toList();
+        for (java.util.concurrent.Future<?> step : steps) {
+            try {
+                step.get();
+            } catch (java.util.concurrent.ExecutionException impossible) {
+                LOG.warn("A lease renewal failed: {}", impossible.getCause().toString());
+            } catch (InterruptedException stopping) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void renew(List<Map.Entry<String, String>> leases) {
+        for (int from = 0; from < leases.size(); from += RENEW_BATCH) {
+            List<Map.Entry<String, String>> batch = leases.subList(from, Math.min(leases.size(), from + RENEW_BATCH));
+            List<String> owners = batch.stream().map(entry -> keys.owner(entry.getValue())).toList();
+            List<String> tokens = batch.stream().map(Map.Entry::getKey).toList();
+            try {
+                RENEW.run(redis, new Renew(owners, lease, tokens));
+            } catch (RuntimeException redisDown) {
+                LOG.warn("Could not renew the leases of {} turns: {}", batch.size(), redisDown.getMessage());
             }
         }
     }

@@ -131,7 +131,8 @@ public class RedisSetup {
             if (!blank(spring.getPassword())) {
                 nodes.setPassword(spring.getPassword());
             }
-            return new JedisConnectionFactory(nodes, client);
+            // retries within chat.redis.timeout: a call never outlasts a lease while a shard fails over
+            return new BoundedClusterConnections(nodes, client, properties.redis().timeout());
         }
         RedisProperties.Sentinel sentinel = sentinel(spring);
         if (sentinel != null) {

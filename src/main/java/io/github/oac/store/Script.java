@@ -25,6 +25,7 @@ import redis.clients.jedis.Connection;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisCluster;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisMovedDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 import redis.clients.jedis.util.JedisClusterCRC16;
@@ -179,15 +180,16 @@ public final class Script<C extends Script.Call, T> {
             awaitReplicas(acks, () -> replicasInSync(jedis.info("replication")),
                     wanted -> jedis.waitReplicas(wanted, acks.timeout().toMillis()));
             return (T) result;
-        } catch (JedisConnectionException unreachable) {
-            // the slot's primary is gone (a failover): a keyed command through the cluster client itself makes it
-            // learn the new layout, so the caller's next try reaches the new primary
+        } catch (JedisConnectionException | JedisMovedDataException moved) {
+            // the slot's primary is gone, or no longer its primary (a failover; the old one back as a replica answers
+            // MOVED): a keyed command through the cluster client itself makes it learn the new layout, so the
+            // caller's next try reaches the new primary
             try {
                 cluster.exists(call.keys().get(0));
             } catch (RuntimeException stillFailingOver) {
                 // the next try asks again
             }
-            throw new RedisConnectionFailureException("Redis Cluster: " + unreachable.getMessage(), unreachable);
+            throw new RedisConnectionFailureException("Redis Cluster: " + moved.getMessage(), moved);
         } catch (JedisException failed) {
             throw new RedisSystemException("Redis Cluster: " + failed.getMessage(), failed);
         }

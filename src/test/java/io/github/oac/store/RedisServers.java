@@ -161,7 +161,8 @@ public final class RedisServers implements AutoCloseable {
                 long slot = jedis.clusterKeySlot(key);
                 for (String line : jedis.clusterNodes().split("\n")) {
                     String[] fields = line.split(" ");
-                    if (fields.length > 8 && fields[2].contains("master") && !fields[2].contains("fail")) {
+                    List<String> flags = List.of(fields.length > 2 ? fields[2].split(",") : new String[0]);
+                    if (fields.length > 8 && flags.contains("master") && !flags.contains("fail")) {
                         for (int i = 8; i < fields.length; i++) {
                             String[] range = fields[i].split("-");
                             long from = Long.parseLong(range[0]);
@@ -204,6 +205,15 @@ public final class RedisServers implements AutoCloseable {
                         return false;
                     }
                 }));
+    }
+
+    /** No replica of the Cluster takes over a failed primary (cluster-replica-no-failover), every node answering. */
+    public void forbidClusterFailovers() {
+        for (int port : nodes.keySet()) {
+            try (Jedis jedis = jedis(port)) {
+                jedis.configSet("cluster-replica-no-failover", "yes");
+            }
+        }
     }
 
     /** SIGSTOP (true) or SIGCONT (false) to every cluster node that is a replica now. */
