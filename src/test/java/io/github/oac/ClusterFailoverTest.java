@@ -48,6 +48,11 @@ class ClusterFailoverTest extends FailoverScenarios {
     }
 
     @Override
+    void cutOffAPrimaryOf(List<String> followers) throws Exception {
+        servers.cutOffPrimaryOf(keys.inbox(followers.get(0)), Duration.ofSeconds(60));
+    }
+
+    @Override
     void assertPromoted(List<String> followers) {
         assertThat(servers.primaryOf(keys.inbox(followers.get(0)), killed)).as("its replica serves the shard now")
                 .isNotEqualTo(killed);

@@ -143,6 +143,9 @@ public abstract class RouteTestSupport {
     protected StringRedisTemplate redis;
     @Autowired
     protected io.github.oac.store.Keys keys;
+    /** Of every key this context writes (its own on a shared Sentinel or Cluster: TestTopology). */
+    @org.springframework.beans.factory.annotation.Value("${chat.redis.key-prefix}")
+    protected String keyPrefix;
     @Autowired
     protected ObjectMapper json;
     @Autowired
@@ -190,7 +193,7 @@ public abstract class RouteTestSupport {
             await(() -> sendsTo(openid), sends -> sends.size() == 1);
             awaitQuiet(Duration.ofSeconds(15));
             assertThat(textsSentTo(openid)).containsExactly(answer);
-            return log.mentioning(openid, msgId, "oac:token:", "oac:replay:").stream()
+            return log.mentioning(openid, msgId, keyPrefix + "token:", keyPrefix + "replay:").stream()
                     .filter(line -> !line.contains("\"1\" \"" + keys.owner(openid) + "\"")) // the lease heartbeat
                     .toList();
         }
@@ -423,7 +426,8 @@ public abstract class RouteTestSupport {
      */
     protected void awaitQuiet(Duration atMost) {
         Awaitility.await().atMost(atMost).pollInterval(Duration.ofMillis(50))
-                .until(() -> redis.keys("oac:{*}:inbox").isEmpty() && camel.getInflightRepository().size() == 0);
+                .until(() -> redis.keys(keyPrefix + "{*}:inbox").isEmpty()
+                        && camel.getInflightRepository().size() == 0);
     }
 
     /** Polls with a deadline: the SEDA side is asynchronous by design. */

@@ -22,6 +22,7 @@ enum TestTopology {
 
     private static RedisServers servers;
     private static RedisServers.Security security;
+    private static final java.util.concurrent.atomic.AtomicInteger CONTEXTS = new java.util.concurrent.atomic.AtomicInteger();
 
     static TestTopology current() {
         return valueOf(System.getProperty("oac.test.redis", "single").toUpperCase(Locale.ROOT));
@@ -41,12 +42,23 @@ enum TestTopology {
                 registry.add("spring.data.redis.sentinel.master", () -> RedisServers.MASTER);
                 registry.add("spring.data.redis.sentinel.nodes", sentinel::sentinelNodes);
                 secured(registry);
+                ownKeys(registry);
             }
             case CLUSTER -> {
                 registry.add("spring.data.redis.cluster.nodes", servers()::clusterNodes);
                 secured(registry);
+                ownKeys(registry);
             }
         }
+    }
+
+    /**
+     * Each context its own key prefix: the contexts Spring keeps for the test classes share these servers, and one
+     * with other settings (push, say, where another expects auto) would otherwise answer the other's followers.
+     */
+    private static void ownKeys(DynamicPropertyRegistry registry) {
+        int context = CONTEXTS.incrementAndGet();
+        registry.add("chat.redis.key-prefix", () -> "oac" + context + ":");
     }
 
     private static void secured(DynamicPropertyRegistry registry) {

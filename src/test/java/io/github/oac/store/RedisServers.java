@@ -216,6 +216,35 @@ public final class RedisServers implements AutoCloseable {
         }
     }
 
+    /**
+     * SIGSTOP to the primary serving this key's slot until its replica took over; then SIGCONT: it rejoins as its
+     * successor's replica (waited for, with the cluster whole again).
+     */
+    public void cutOffPrimaryOf(String key, Duration timeout) throws Exception {
+        int cutOff = primaryOf(key);
+        Process node = nodes.get(cutOff);
+        signal(node, "-STOP");
+        try {
+            await(timeout, () -> {
+                try {
+                    return primaryOf(key, cutOff) != cutOff;
+                } catch (RuntimeException notYet) {
+                    return false;
+                }
+            });
+        } finally {
+            signal(node, "-CONT");
+        }
+        await(timeout, () -> {
+            try {
+                return info(cutOff, "replication").contains("role:slave");
+            } catch (RuntimeException notYet) {
+                return false;
+            }
+        });
+        awaitClusterOk(timeout);
+    }
+
     /** SIGSTOP (true) or SIGCONT (false) to every cluster node that is a replica now. */
     public void pauseClusterReplicas(boolean paused) throws Exception {
         for (java.util.Map.Entry<Integer, Process> node : nodes.entrySet()) {
@@ -333,11 +362,12 @@ public final class RedisServers implements AutoCloseable {
      */
     public void pauseReplicas(boolean paused) throws Exception {
         int current = currentPrimaryPort();
-        for (int i = 0; i < replicas.size(); i++) {
-            if (replicaPorts.get(i) == current || !replicas.get(i).isAlive()) {
-                continue;
+        List<Integer> ports = new ArrayList<>(replicaPorts);
+        ports.add(primaryPort); // the first primary, a replica itself once another took over
+        for (int port : ports) {
+            if (port != current && process(port).isAlive()) {
+                signal(process(port), paused ? "-STOP" : "-CONT");
             }
-            signal(replicas.get(i), paused ? "-STOP" : "-CONT");
         }
     }
 
@@ -348,10 +378,47 @@ public final class RedisServers implements AutoCloseable {
         }
     }
 
-    /** kill -9 of the primary: what it had not yet sent its replica is gone with it. */
+    /** kill -9 of the primary the sentinels name now: what it had not yet sent a replica is gone with it. */
     public void killPrimary() throws InterruptedException {
-        primary.destroyForcibly();
-        primary.waitFor(10, TimeUnit.SECONDS);
+        Process current = process(currentPrimaryPort());
+        current.destroyForcibly();
+        current.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * SIGSTOP to the primary the sentinels name now, until they promoted a replica; then SIGCONT: it comes back
+     * believing it is the primary, and is made a replica of its successor (waited for).
+     */
+    public void cutOffPrimary(Duration timeout) throws Exception {
+        int cutOff = currentPrimaryPort();
+        Process process = process(cutOff);
+        signal(process, "-STOP");
+        try {
+            await(timeout, () -> {
+                try {
+                    int current = currentPrimaryPort();
+                    return current != cutOff && info(current, "replication").contains("role:master");
+                } catch (RuntimeException notYet) {
+                    return false;
+                }
+            });
+        } finally {
+            signal(process, "-CONT");
+        }
+        await(timeout, () -> {
+            try {
+                return info(cutOff, "replication").contains("role:slave");
+            } catch (RuntimeException notYet) {
+                return false;
+            }
+        });
+    }
+
+    private Process process(int port) {
+        if (port == primaryPort) {
+            return primary;
+        }
+        return replicas.get(replicaPorts.indexOf(port));
     }
 
     /** Waits until the sentinels promoted a replica and it accepts writes. */
