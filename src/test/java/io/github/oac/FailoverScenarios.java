@@ -60,76 +60,65 @@ abstract class FailoverScenarios extends RouteTestSupport {
     @Test
     void losingThePrimaryWhileAnsweringLosesNoAcknowledgedQuestionAndDoublesNone() throws Exception {
         // before: answered through the primary the sentinels name
-        List<String> followers = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            followers.add(newOpenid());
-        }
-        for (String openid : followers) {
-            stubAnswer("before " + openid, "answer before " + openid, 0);
-            assertThat(postCallback(textMessage(openid, newMsgId(), "before " + openid)).getBody()).isEqualTo("success");
-        }
+        List<String> followers = followers(6);
+        askEach(followers, "before", 0);
         await(() -> followers.stream().allMatch(openid -> sendsTo(openid).size() == 1), Boolean.TRUE::equals);
 
         // in flight: questions the model takes 2 s for, acknowledged (so replicated: chat.redis.replica-acks is 1
         // behind Sentinel), their turns waiting on the model; the turns' later writes may not have reached a replica
-        for (String openid : followers) {
-            stubAnswer("during " + openid, "answer during " + openid, 2_000);
-            assertThat(postCallback(textMessage(openid, newMsgId(), "during " + openid)).getBody())
-                    .isEqualTo("success");
-        }
+        askEach(followers, "during", 2_000);
         killAPrimaryOf(followers);
 
         // after: WeChat re-delivers what got no "success" (503 while no primary answers) until it does
-        for (String openid : followers) {
-            stubAnswer("after " + openid, "answer after " + openid, 0);
-            String xml = textMessage(openid, newMsgId(), "after " + openid);
-            Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> "success".equals(postCallback(xml).getBody()));
-        }
+        askEach(followers, "after", 0);
         assertPromoted(followers);
 
-        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                .until(() -> followers.stream().allMatch(openid -> sendsTo(openid).size() >= 3));
-        awaitQuiet(Duration.ofSeconds(60));
-        for (String openid : followers) {
-            assertThat(textsSentTo(openid)).as(openid + ": each answered once, in order").containsExactly(
-                    "answer before " + openid, "answer during " + openid, "answer after " + openid);
-        }
+        assertEachAnsweredOnceInOrder(followers, "before", "during", "after");
     }
 
     @Test
     void aPrimaryCutOffUntilReplacedIsLeftForItsSuccessorAndEveryQuestionIsAnsweredOnce() throws Exception {
         // the clients' connections to the old primary stay open through its pause: they must not write there again
         // once it is a replica (READONLY), nor wait for it, but follow the topology to the new primary
-        List<String> followers = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            followers.add(newOpenid());
-        }
-        for (String openid : followers) {
-            stubAnswer("first " + openid, "answer first " + openid, 0);
-            deliverUntilAcknowledged(textMessage(openid, newMsgId(), "first " + openid));
-        }
+        List<String> followers = followers(4);
+        askEach(followers, "first", 0);
         await(() -> followers.stream().allMatch(openid -> sendsTo(openid).size() == 1), Boolean.TRUE::equals);
 
         cutOffAPrimaryOf(followers);
 
-        for (String openid : followers) {
-            stubAnswer("second " + openid, "answer second " + openid, 0);
-            deliverUntilAcknowledged(textMessage(openid, newMsgId(), "second " + openid));
+        askEach(followers, "second", 0);
+        assertEachAnsweredOnceInOrder(followers, "first", "second");
+    }
+
+    private List<String> followers(int count) {
+        List<String> followers = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            followers.add(newOpenid());
         }
-        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                .until(() -> followers.stream().allMatch(openid -> sendsTo(openid).size() >= 2));
-        awaitQuiet(Duration.ofSeconds(60));
+        return followers;
+    }
+
+    /**
+     * Each follower asks "word openid" (the model answers "answer word openid" after modelDelayMillis), delivered as
+     * WeChat does: again while the answer is a 503 (no replica confirmed it, or no primary), until acknowledged.
+     */
+    private void askEach(List<String> followers, String word, int modelDelayMillis) {
         for (String openid : followers) {
-            assertThat(textsSentTo(openid)).as(openid + ": each answered once, in order")
-                    .containsExactly("answer first " + openid, "answer second " + openid);
+            stubAnswer(word + " " + openid, "answer " + word + " " + openid, modelDelayMillis);
+            String xml = textMessage(openid, newMsgId(), word + " " + openid);
+            Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> "success".equals(postCallback(xml).getBody()));
         }
     }
 
-    /** As WeChat does: delivered again while the answer is a 503 (no replica confirmed it, or no primary). */
-    private void deliverUntilAcknowledged(String xml) {
-        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                .until(() -> "success".equals(postCallback(xml).getBody()));
+    private void assertEachAnsweredOnceInOrder(List<String> followers, String... words) {
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> followers.stream().allMatch(openid -> sendsTo(openid).size() >= words.length));
+        awaitQuiet(Duration.ofSeconds(60));
+        for (String openid : followers) {
+            assertThat(textsSentTo(openid)).as(openid + ": each answered once, in order").containsExactly(
+                    java.util.Arrays.stream(words).map(word -> "answer " + word + " " + openid).toArray(String[]::new));
+        }
     }
 
     @Test

@@ -89,6 +89,9 @@ import io.github.oac.wechat.WechatSignature;
         // the fake WeChat cuts a delivery at 5 s as WeChat does; 4.5 s (the default) left a loaded 2-core CI machine
         // too little margin to write the placeholder in time, 4 s leaves a second
         "chat.delivery.passive-wait=4000ms",
+        // the cached contexts close when the test JVM exits: a graceful drain there waits on held callbacks until
+        // Surefire kills the JVM (5 s a fork); nothing is judged after it
+        "server.shutdown=immediate",
         // photos come from the fake WeChat on loopback; small limits, so PhotoTest can exceed and outlive them
         "chat.vision.image-hosts=127.0.0.1",
         "chat.vision.max-bytes=64KB",

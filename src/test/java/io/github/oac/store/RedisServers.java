@@ -222,26 +222,7 @@ public final class RedisServers implements AutoCloseable {
      */
     public void cutOffPrimaryOf(String key, Duration timeout) throws Exception {
         int cutOff = primaryOf(key);
-        Process node = nodes.get(cutOff);
-        signal(node, "-STOP");
-        try {
-            await(timeout, () -> {
-                try {
-                    return primaryOf(key, cutOff) != cutOff;
-                } catch (RuntimeException notYet) {
-                    return false;
-                }
-            });
-        } finally {
-            signal(node, "-CONT");
-        }
-        await(timeout, () -> {
-            try {
-                return info(cutOff, "replication").contains("role:slave");
-            } catch (RuntimeException notYet) {
-                return false;
-            }
-        });
+        cutOff(nodes.get(cutOff), cutOff, () -> primaryOf(key, cutOff) != cutOff, timeout);
         awaitClusterOk(timeout);
     }
 
@@ -391,13 +372,19 @@ public final class RedisServers implements AutoCloseable {
      */
     public void cutOffPrimary(Duration timeout) throws Exception {
         int cutOff = currentPrimaryPort();
-        Process process = process(cutOff);
+        cutOff(process(cutOff), cutOff, () -> {
+            int current = currentPrimaryPort();
+            return current != cutOff && info(current, "replication").contains("role:master");
+        }, timeout);
+    }
+
+    /** SIGSTOP until replaced holds, then SIGCONT, and waits until the node is a replica. */
+    private void cutOff(Process process, int port, BooleanSupplier replaced, Duration timeout) throws Exception {
         signal(process, "-STOP");
         try {
             await(timeout, () -> {
                 try {
-                    int current = currentPrimaryPort();
-                    return current != cutOff && info(current, "replication").contains("role:master");
+                    return replaced.getAsBoolean();
                 } catch (RuntimeException notYet) {
                     return false;
                 }
@@ -407,7 +394,7 @@ public final class RedisServers implements AutoCloseable {
         }
         await(timeout, () -> {
             try {
-                return info(cutOff, "replication").contains("role:slave");
+                return info(port, "replication").contains("role:slave");
             } catch (RuntimeException notYet) {
                 return false;
             }
