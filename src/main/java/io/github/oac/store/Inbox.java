@@ -2,16 +2,20 @@ package io.github.oac.store;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 
@@ -167,7 +171,7 @@ public class Inbox {
         return thread;
     });
     /** The heartbeat's steps on a Cluster, one per slot, run at once (see renewLeases). */
-    private final org.springframework.core.task.SimpleAsyncTaskExecutor renewals;
+    private final SimpleAsyncTaskExecutor renewals;
 
     public Inbox(StringRedisTemplate redis, ObjectMapper json, Keys keys, WaitingFollowers waitingFollowers,
                  ReplicaAcks replicaAcks, ChatProperties properties) {
@@ -182,7 +186,7 @@ public class Inbox {
         this.progressTtl = Script.millis(properties.recovery().maxAge());
         this.memoryTtl = Script.millis(properties.memory().idleTimeout());
         this.pendingTtl = Script.millis(properties.delivery().pendingTtl());
-        this.renewals = new org.springframework.core.task.SimpleAsyncTaskExecutor("lease-renewal-");
+        this.renewals = new SimpleAsyncTaskExecutor("lease-renewal-");
         renewals.setDaemon(true);
         if (properties.threads().virtual() && Runtime.version().feature() >= 21) {
             renewals.setVirtualThreads(true);
@@ -347,7 +351,7 @@ public class Inbox {
         if (all.isEmpty()) {
             return;
         }
-        Map<Integer, List<Map.Entry<String, String>>> bySlot = new java.util.HashMap<>();
+        Map<Integer, List<Map.Entry<String, String>>> bySlot = new HashMap<>();
         for (Map.Entry<String, String> held : all) {
             bySlot.computeIfAbsent(JedisClusterCRC16.getSlot(keys.owner(held.getValue())), slot -> new ArrayList<>())
                     .add(held);
@@ -356,12 +360,12 @@ public class Inbox {
             bySlot.values().forEach(this::renew); // one server: no shard to wait for
             return;
         }
-        List<java.util.concurrent.Future<?>> steps = bySlot.values().stream()
-                .<java.util.concurrent.Future<?>>map(leases -> renewals.submit(() -> renew(leases))).toList();
-        for (java.util.concurrent.Future<?> step : steps) {
+        List<Future<?>> steps = bySlot.values().stream()
+                .<Future<?>>map(leases -> renewals.submit(() -> renew(leases))).toList();
+        for (Future<?> step : steps) {
             try {
                 step.get();
-            } catch (java.util.concurrent.ExecutionException impossible) {
+            } catch (ExecutionException impossible) {
                 LOG.warn("A lease renewal failed: {}", impossible.getCause().toString());
             } catch (InterruptedException stopping) {
                 Thread.currentThread().interrupt();
