@@ -23,7 +23,8 @@ import redis.clients.jedis.Jedis;
 /**
  * Slow turns under stress, at the issue's scale: a 3 s lease, models taking seconds, recovery every 200 ms, a small
  * queue with two consumers. Each question is still answered exactly once, in order, and recovery never crowds the
- * queue with followers who are already waiting in it.
+ * queue with followers who are already waiting in it. A turn that ended a message but could not keep its dead letter
+ * (the account's keys unwritable past the lease) leaves the letter to the turn that resumes the message.
  */
 @TestPropertySource(properties = {
         "chat.queue.lease-ttl=3s", "chat.queue.size=10", "chat.queue.consumers=2", "chat.recovery.interval=200",
@@ -74,6 +75,35 @@ class StalledTurnsTest extends RouteTestSupport {
         for (String openid : waiting) {
             assertThat(textsSentTo(openid)).as(openid).containsExactly("slow");
         }
+    }
+
+    @Test
+    void aDeadLetterTheEndingTurnCouldNotKeepIsRecordedByTheTurnThatResumesTheMessage() throws Exception {
+        String openid = newOpenid();
+        String msgId = newMsgId();
+        stubs.stubFor(post(urlPathEqualTo(COMPLETIONS))
+                .withRequestBody(matchingJsonPath("$.messages[-1].content", equalTo("refused for good?")))
+                .willReturn(okJson(completion("never delivered"))));
+        stubs.stubFor(post(urlPathEqualTo(SEND)).withRequestBody(matchingJsonPath("$.touser", equalTo(openid)))
+                .willReturn(okJson("{\"errcode\":40003,\"errmsg\":\"invalid openid\"}")));
+        // the account's dead letters cannot be written (on a Cluster: their primary is failing over)
+        redis.opsForValue().set(keys.deadLetters(), "not a hash");
+        try {
+            postCallback(textMessage(openid, msgId, "refused for good?"));
+            await(() -> sendsTo(openid), sends -> !sends.isEmpty());
+            Thread.sleep(3500); // the ending turn tries to keep the letter while its 3 s lease would last, then stops
+        } finally {
+            redis.delete(keys.deadLetters());
+        }
+
+        awaitQuiet(LONG);
+        Object letter = redis.opsForHash().get(keys.deadLetters(), msgId);
+        assertThat(letter).as("recorded when the message was resumed").isNotNull();
+        // (or, had recovery resumed it too often meanwhile, as a message tried too often)
+        assertThat(json.readTree(letter.toString()).path("reason").asText())
+                .containsAnyOf("its delivery had ended", "attempts");
+        assertThat(sendsTo(openid)).as("the refused answer is not sent again").hasSize(1);
+        assertThat(redis.hasKey(keys.inbox(openid))).as("the message left the inbox").isFalse();
     }
 
     private void stubSlowAnswer(String question, String answer, int millis) {

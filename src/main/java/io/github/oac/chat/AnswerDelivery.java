@@ -117,8 +117,8 @@ public class AnswerDelivery {
         } else {
             if (Reply.ANSWER_BLOCKED.equals(reply.moderation())) {
                 // not delivered, not remembered; a dead letter (reason moderated) records it for the operator
-                deadLetters.record(turn.message(), "moderated: the answer contained a word on the moderation list",
-                        null);
+                deadLetters.record(turn.follower(), turn.message(),
+                        "moderated: the answer contained a word on the moderation list", null);
             }
             delivery = delivery(reply.text(), reply.generated());
             String memory = reply.forget() ? ""
@@ -272,7 +272,7 @@ public class AnswerDelivery {
         String unsent = delivery.unsent();
         delivery.stopDroppingRest();
         if (inbox.endDelivery(turn)) {
-            deadLetters.record(turn.message(), reason, unsent);
+            deadLetters.record(turn.follower(), turn.message(), reason, unsent);
             delivery.settle();
         }
     }

@@ -59,7 +59,7 @@ public class CallbackReplies {
      * reply; given back instead (null) when Redis was so slow that WeChat no longer waits for this reply.
      */
     private String pickedUp(Callback callback, Admitted admitted) {
-        String text = replyWaits.pickupInTime(callback.message(), admitted, callback.arrivedAt());
+        String text = replyWaits.pickupInTime(callback, admitted);
         if (text != null) {
             metrics.pickedUp(admitted.receivedAt());
         }

@@ -8,6 +8,7 @@ import io.github.oac.store.Admission;
 import io.github.oac.store.Admission.Admitted;
 import io.github.oac.store.Followers;
 import io.github.oac.wechat.Callback;
+import io.github.oac.wechat.Follower;
 import io.github.oac.wechat.InboundMessage;
 
 /**
@@ -62,15 +63,15 @@ public class Reception {
 
     /** What the follower left before unfollowing is forgotten: idempotent, so WeChat's re-delivery may repeat it. */
     public void forget(Callback callback) {
-        followers.forget(callback.openid(), callback.message().createTime(), callback.arrivedAt());
+        followers.forget(callback.follower(), callback.message().createTime(), callback.arrivedAt());
     }
 
     /**
      * The follower whose inbox got a question the answering side must be woken for (a question accepted, or queued
      * behind the answer this message picked up); null when there is none.
      */
-    public String toWake(Callback callback, Admitted admitted) {
+    public Follower toWake(Callback callback, Admitted admitted) {
         return "accepted".equals(admitted.outcome()) || "pickup".equals(admitted.outcome()) && admitted.queued()
-                ? callback.openid() : null;
+                ? callback.follower() : null;
     }
 }

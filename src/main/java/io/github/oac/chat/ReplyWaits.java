@@ -26,7 +26,6 @@ import io.github.oac.store.Outbox;
 import io.github.oac.store.Outbox.Handout;
 import io.github.oac.wechat.Callback;
 import io.github.oac.wechat.InboundMessage;
-import io.github.oac.wechat.Openids;
 
 /**
  * The callbacks waiting for their own answer (hybrid and passive delivery). The answer is in Redis, offered by
@@ -82,11 +81,11 @@ public class ReplyWaits {
         InboundMessage message = callback.message();
         boolean placed = enter();
         try {
-            Handout handout = await(message, callback.arrivedAt(), placed);
+            Handout handout = await(callback, placed);
             if (handout == null) {
-                handout = settle(message, admitted, callback.arrivedAt(), placed);
+                handout = settle(callback, admitted, placed);
             }
-            handout = inTime(message, handout, callback.arrivedAt());
+            handout = inTime(callback, handout);
             if (Handout.HOLD.equals(handout.path())) {
                 LOG.debug("No answer yet for {}: held past WeChat's 5 s so that it is sent again", message.key());
                 Thread.sleep(handout.holdMillis()); // the callback's own thread waits, in its waiting place
@@ -117,16 +116,16 @@ public class ReplyWaits {
      * arrived (at the service's door, arrivedAt: time queued for a thread counts too); null when it was not decided by
      * then, or at once when the callback found no waiting place.
      */
-    private Handout await(InboundMessage message, long arrivedAt, boolean placed) throws InterruptedException {
-        long deadline = arrivedAt + passiveWait.toMillis();
+    private Handout await(Callback callback, boolean placed) throws InterruptedException {
+        long deadline = callback.arrivedAt() + passiveWait.toMillis();
         if (!placed) {
             return null;
         }
-        String key = message.key();
+        String key = callback.message().key();
         while (System.currentTimeMillis() < deadline) {
             CompletableFuture<Void> wake = register(key);
             try {
-                Handout handout = outbox.take(message.fromUserName(), key);
+                Handout handout = outbox.take(callback.follower(), key);
                 long left = deadline - System.currentTimeMillis();
                 if (handout != null || left <= 0) {
                     return handout;
@@ -149,11 +148,12 @@ public class ReplyWaits {
      * delivery gets the placeholder, an earlier one is held past WeChat's 5 s so that WeChat sends the message again
      * (a callback without a waiting place is not held: it gets the placeholder).
      */
-    public Handout settle(InboundMessage message, Admitted admitted, long arrivedAt, boolean placed) {
+    private Handout settle(Callback callback, Admitted admitted, boolean placed) {
         long now = System.currentTimeMillis();
+        long arrivedAt = callback.arrivedAt();
         boolean last = admitted.deliveries() >= passiveDeliveries || !placed;
         long hold = arrivedAt + passiveHold.toMillis() - now;
-        Handout handout = outbox.settle(message.fromUserName(), message.key(), admitted.mode(), last,
+        Handout handout = outbox.settle(callback.follower(), callback.message().key(), admitted.mode(), last,
                 Math.max(0, hold), now < arrivedAt + passiveWait.toMillis() + TAKE_GRACE_MILLIS);
         return Handout.PLACEHOLDER.equals(handout.path()) ? new Handout(Handout.PLACEHOLDER, thinking, 0, 0) : handout;
     }
@@ -164,20 +164,20 @@ public class ReplyWaits {
      * stalled across the take, is given back, owed to the message's next delivery or the follower's next message;
      * this delivery then answers without it (path late).
      */
-    private Handout inTime(InboundMessage message, Handout handout, long arrivedAt) {
-        if (handout == null || handout.entry() == null || !late(arrivedAt)) {
+    private Handout inTime(Callback callback, Handout handout) {
+        if (handout == null || handout.entry() == null || !late(callback.arrivedAt())) {
             return handout;
         }
-        giveBack(message, handout.entry(), handout.text());
+        giveBack(callback, handout.entry(), handout.text());
         return new Handout(Handout.LATE, null, 0, 0);
     }
 
     /** An owed answer picked up by this message's admission, if it can still reach WeChat; else given back: null. */
-    public String pickupInTime(InboundMessage message, Admitted admitted, long arrivedAt) {
-        if (admitted.pickedEntry() == null || !late(arrivedAt)) {
+    public String pickupInTime(Callback callback, Admitted admitted) {
+        if (admitted.pickedEntry() == null || !late(callback.arrivedAt())) {
             return admitted.reply();
         }
-        giveBack(message, admitted.pickedEntry(), admitted.reply());
+        giveBack(callback, admitted.pickedEntry(), admitted.reply());
         return null;
     }
 
@@ -185,10 +185,10 @@ public class ReplyWaits {
         return System.currentTimeMillis() > arrivedAt + passiveWait.toMillis() + TAKE_GRACE_MILLIS;
     }
 
-    private void giveBack(InboundMessage message, String entry, String reply) {
-        boolean undone = outbox.giveBack(message.fromUserName(), message.key(), entry, reply);
+    private void giveBack(Callback callback, String entry, String reply) {
+        boolean undone = outbox.giveBack(callback.follower(), callback.message().key(), entry, reply);
         LOG.info("An answer for {} was ready only after WeChat stopped waiting for {}: {}",
-                Openids.masked(message.fromUserName()), message.key(),
+                callback.follower().masked(), callback.message().key(),
                 undone ? "owed again, to the next delivery or message" : "already handed out again");
     }
 

@@ -13,6 +13,7 @@ import io.github.oac.store.DeadLetters;
 import io.github.oac.store.Inbox;
 import io.github.oac.store.Turn;
 import io.github.oac.wechat.Commands;
+import io.github.oac.wechat.Follower;
 
 /**
  * A follower's turns, as the answering side (routes/chat-answer.camel.yaml) takes them: claimed one message at a
@@ -61,9 +62,9 @@ public class Turns {
      * The follower's oldest message, with the lease and all its turn needs, in one Redis step; null when someone else
      * answers this follower (they find the new message too) or nothing is left.
      */
-    public Turn claim(String openid) throws JsonProcessingException {
-        wakes.taken(openid);
-        return inbox.claim(openid);
+    public Turn claim(Follower follower) throws JsonProcessingException {
+        wakes.taken(follower);
+        return inbox.claim(follower);
     }
 
     /**
@@ -80,11 +81,12 @@ public class Turns {
         }
         String giveUp = deadLetters.reasonToGiveUp(turn.message(), turn.attempts());
         if (giveUp != null) {
-            deadLetters.record(turn.message(), giveUp, null);
+            deadLetters.record(turn.follower(), turn.message(), giveUp, null);
             return Reply.ENDED;
         }
         if (turn.over()) {
             LOG.info("Message {} was already ended (a dead letter)", turn.msgKey());
+            deadLetters.recordIfMissing(turn.follower(), turn.message()); // its turn may have stopped in between
             return Reply.ENDED;
         }
         if (turn.resumed()) {

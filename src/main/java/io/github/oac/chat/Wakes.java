@@ -5,6 +5,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.springframework.stereotype.Component;
 
+import io.github.oac.wechat.Follower;
+
 /**
  * The followers this instance has queued on seda:chat-answer and not yet taken: one queued wake answers everything
  * in a follower's inbox, so a second one would only take a place in the queue. Recovery re-wakes every follower
@@ -14,15 +16,15 @@ import org.springframework.stereotype.Component;
 @Component("wakes")
 public class Wakes {
 
-    private final Set<String> queued = ConcurrentHashMap.newKeySet();
+    private final Set<Follower> queued = ConcurrentHashMap.newKeySet();
 
     /** True when the follower was not queued yet (and now counts as queued). */
-    public boolean mark(String openid) {
-        return queued.add(openid);
+    public boolean mark(Follower follower) {
+        return queued.add(follower);
     }
 
     /** The follower's wake left the queue (taken by a consumer, or not queued after all). */
-    public void taken(String openid) {
-        queued.remove(openid);
+    public void taken(Follower follower) {
+        queued.remove(follower);
     }
 }

@@ -13,6 +13,7 @@ import org.springframework.stereotype.Component;
 
 import io.github.oac.store.Admission;
 import io.github.oac.store.Outbox;
+import io.github.oac.wechat.Follower;
 
 /**
  * Records, from Camel's own events, what happened to a sandbox follower's last message: the callback's admission
@@ -59,9 +60,8 @@ public class TraceRecorder extends EventNotifierSupport {
         } else if (event instanceof ExchangeSentEvent sent
                 && sent.getEndpoint().getEndpointUri().contains("/chat/completions")) {
             Exchange exchange = sent.getExchange();
-            String openid = exchange.getVariable("openid", String.class);
-            if (openid != null) {
-                chats.traced(openid, "model", "attempt " + attempt(exchange) + " → " + result(exchange) + " in "
+            if (exchange.getVariable("follower") instanceof Follower follower) {
+                chats.traced(follower.openid(), "model", "attempt " + attempt(exchange) + " → " + result(exchange) + " in "
                         + sent.getTimeTaken() + " ms");
             }
         }

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.oac.wechat.Callback;
 import io.github.oac.wechat.Commands;
+import io.github.oac.wechat.Follower;
 import io.github.oac.config.ChatProperties;
 import io.github.oac.wechat.InboundMessage;
 
@@ -142,9 +143,11 @@ public class Admission {
                 return new Admitted("replay", mode, null, 1, false, 0, null);
             }
         }
-        String openid = message.fromUserName();
+        Follower follower = callback.follower();
+        String openid = follower.openid();
         String msgKey = message.key();
-        legacyKeys.adopt(openid, msgKey); // only for a while after an upgrade that found old names
+        Keys keys = this.keys.of(follower);
+        legacyKeys.adopt(follower, msgKey); // only for a while after an upgrade that found old names
         // commands cost no model call, so they are never rate limited
         int limit = question && !commands.isCommand(message) ? perMinute : 0;
         List<?> result;
@@ -160,11 +163,11 @@ public class Admission {
         } catch (ReplicasBehindException notReplicated) {
             // written, but answered 503: WeChat's re-delivery finds it a duplicate and wakes nobody, so the next
             // recovery pass looks at this follower
-            waitingFollowers.note(openid);
+            waitingFollowers.note(follower);
             throw notReplicated;
         }
         if (result.size() > 4 && "1".equals(result.get(4)) || "accepted".equals(result.get(0))) {
-            waitingFollowers.note(openid); // queued: if its wake is dropped, the next recovery pass finds it
+            waitingFollowers.note(follower); // queued: if its wake is dropped, the next recovery pass finds it
         }
         return new Admitted((String) result.get(0), (String) result.get(1),
                 result.size() > 2 && !"".equals(result.get(2)) ? (String) result.get(2) : null,

@@ -24,8 +24,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.github.oac.config.Accounts;
 import io.github.oac.config.ChatProperties;
-import io.github.oac.wechat.Openids;
+import io.github.oac.wechat.Follower;
 import io.github.oac.wechat.InboundMessage;
 
 /**
@@ -117,8 +118,9 @@ public class DeadLetters {
     private final ApplicationEventPublisher events;
     private final Keys keys;
     private final WaitingFollowers waitingFollowers;
-    private final String key;
-    private final String index;
+    private final Accounts accounts;
+    private final ReplicaAcks replicaAcks;
+    private final Duration leaseTtl;
     private final Duration maxAge;
     private final int maxAttempts;
     private final Duration retention;
@@ -126,14 +128,17 @@ public class DeadLetters {
     private final Clock clock;
 
     public DeadLetters(StringRedisTemplate redis, ObjectMapper json, ApplicationEventPublisher events, Keys keys,
-                       WaitingFollowers waitingFollowers, ChatProperties properties) {
+                       WaitingFollowers waitingFollowers, Accounts accounts, ReplicaAcks replicaAcks,
+                       ChatProperties properties) {
         this.redis = redis;
         this.json = json;
         this.events = events;
         this.keys = keys;
         this.waitingFollowers = waitingFollowers;
-        this.key = keys.deadLetters();
-        this.index = keys.deadLettersByTime();
+        this.accounts = accounts;
+        // the turn that records a letter ends its message: the letter must outlive a failover of the account's keys
+        this.leaseTtl = properties.queue().leaseTtl();
+        this.replicaAcks = replicaAcks.patient(leaseTtl);
         this.maxAge = properties.recovery().maxAge();
         this.maxAttempts = properties.recovery().maxAttempts();
         this.retention = properties.deadLetters().retention();
@@ -172,20 +177,40 @@ public class DeadLetters {
         return null;
     }
 
-    public void record(InboundMessage message, String reason, String unsentText) throws JsonProcessingException {
+    /**
+     * The follower's message is a dead letter of their account's, with why, and the text not sent (or null). Written
+     * to the replicas too, and tried again while a turn's lease would last: the account's keys may be on another
+     * Redis primary than the follower's (a Cluster), and the turn ends the message only once its letter is kept.
+     */
+    public void record(Follower follower, InboundMessage message, String reason, String unsentText)
+            throws JsonProcessingException {
+        Keys keys = this.keys.of(follower);
         Instant now = clock.instant();
         Map<String, Object> letter = new LinkedHashMap<>();
         letter.put("id", message.key());
+        letter.put("account", follower.account());
         letter.put("openid", message.fromUserName());
         letter.put("reason", reason);
         letter.put("deadAt", now.toString());
         letter.put("unsent", unsentText);
         letter.put("message", message);
-        RECORD.run(redis, new Record(key, index, keys.deadLettersOf(message.fromUserName()), message.key(),
-                json.writeValueAsString(letter), Long.toString(now.toEpochMilli())));
+        Record call = new Record(keys.deadLetters(), keys.deadLettersByTime(),
+                keys.deadLettersOf(message.fromUserName()), message.key(), json.writeValueAsString(letter),
+                Long.toString(now.toEpochMilli()));
+        WhileLeaseLasts.retry(leaseTtl, "keeping a dead letter", () -> RECORD.run(redis, call, replicaAcks));
         events.publishEvent(new Recorded(reason));
-        LOG.warn("Message {} from {} is now a dead letter: {}", message.key(), Openids.masked(message.fromUserName()),
-                reason);
+        LOG.warn("Message {} from {} is now a dead letter: {}", message.key(), follower.masked(), reason);
+    }
+
+    /**
+     * A message whose delivery a turn ended (its progress says so) leaves the inbox with a dead letter: the letter
+     * again when the turn that ended it stopped before its letter was kept.
+     */
+    public void recordIfMissing(Follower follower, InboundMessage message) throws JsonProcessingException {
+        if (!redis.opsForHash().hasKey(keys.of(follower).deadLetters(), message.key())) {
+            record(follower, message, "its delivery had ended; the turn that ended it stopped before recording why",
+                    null);
+        }
     }
 
     /**
@@ -207,19 +232,24 @@ public class DeadLetters {
         return new Page(letters, next);
     }
 
-    /** How many dead letters are kept. */
+    /** How many dead letters are kept, in every account. */
     public long count() {
-        Long letters = redis.opsForHash().size(key);
-        return letters == null ? 0 : letters;
+        long count = 0;
+        for (String account : accounts.names()) {
+            Long letters = redis.opsForHash().size(keys.forAccount(account).deadLetters());
+            count += letters == null ? 0 : letters;
+        }
+        return count;
     }
 
     /**
-     * Puts the message back into its follower's inbox; returns the openid to wake, or null if no such letter. Two
+     * Puts the message back into its follower's inbox; returns the follower to wake, or null if no such letter. Two
      * steps, as the letter is the account's and the inbox the follower's: the message is queued once per letter
      * (requeue keeps the letter's deadAt), then the letter goes unless the message died again meanwhile; a replay
      * cut off between them, or two at once, neither loses the message nor queues it twice.
      */
-    public String replay(String id) throws JsonProcessingException {
+    public Follower replay(String id) throws JsonProcessingException {
+        String key = keys.deadLetters();
         Object stored = redis.opsForHash().get(key, id);
         if (stored == null) {
             return null;
@@ -233,18 +263,20 @@ public class DeadLetters {
         Long queued = REQUEUE.run(redis, new Requeue(keys.inbox(openid), keys.waiting(openid),
                 keys.progress(openid, id), keys.requeued(openid, id), json.writeValueAsString(letter.path("message")),
                 openid, deadAt, Script.millis(retention)));
-        waitingFollowers.note(openid);
-        Long dropped = DROP_LETTER.run(redis, new DropLetter(key, index, keys.deadLettersOf(openid), id, deadAt));
-        return queued != null && queued == 1 || dropped != null && dropped == 1 ? openid : null;
+        Follower follower = new Follower(keys.account(), openid);
+        waitingFollowers.note(follower);
+        Long dropped = DROP_LETTER.run(redis, new DropLetter(key, keys.deadLettersByTime(),
+                keys.deadLettersOf(openid), id, deadAt));
+        return queued != null && queued == 1 || dropped != null && dropped == 1 ? follower : null;
     }
 
     /**
      * Replays every letter that was dead when the call began, page by page; returns the followers to wake. A letter
      * that dies again while this runs is new, and is left for the next call rather than replayed over and over.
      */
-    public List<String> replayAll() throws JsonProcessingException {
+    public List<Follower> replayAll() throws JsonProcessingException {
         long began = clock.millis();
-        List<String> openids = new ArrayList<>();
+        List<Follower> openids = new ArrayList<>();
         Position after = null;
         while (true) {
             List<Entry> entries = entriesAfter(after, REPLAY_BATCH);
@@ -252,7 +284,7 @@ public class DeadLetters {
                 if (entry.position().score() > began) {
                     return openids;
                 }
-                String openid = replay(entry.position().id());
+                Follower openid = replay(entry.position().id());
                 if (openid != null && !openids.contains(openid)) {
                     openids.add(openid);
                 }
@@ -269,11 +301,15 @@ public class DeadLetters {
      * per call (the recovery timer calls it every chat.recovery.interval); returns how many went.
      */
     public long purge() {
-        indexUnindexed();
-        long cutoff = clock.millis() - retention.toMillis();
-        Long purged = PURGE.run(redis, new Purge(key, index, Long.toString(cutoff), Integer.toString(purgeBatch),
-                keys.deadLettersOfPrefix()));
-        long count = purged == null ? 0 : purged;
+        long count = 0;
+        for (String account : accounts.names()) {
+            Keys keys = this.keys.forAccount(account);
+            indexUnindexed(keys);
+            long cutoff = clock.millis() - retention.toMillis();
+            Long purged = PURGE.run(redis, new Purge(keys.deadLetters(), keys.deadLettersByTime(),
+                    Long.toString(cutoff), Integer.toString(purgeBatch), keys.deadLettersOfPrefix()));
+            count += purged == null ? 0 : purged;
+        }
         if (count > 0) {
             events.publishEvent(new Purged(count));
             LOG.info("Purged {} dead letters older than {}", count, retention);
@@ -282,7 +318,9 @@ public class DeadLetters {
     }
 
     /** Letters written before the index existed get their entry (by their deadAt), so they page and purge too. */
-    private void indexUnindexed() {
+    private void indexUnindexed(Keys keys) {
+        String key = keys.deadLetters();
+        String index = keys.deadLettersByTime();
         Long letters = redis.opsForHash().size(key);
         Long indexed = redis.opsForZSet().zCard(index);
         if (letters == null || indexed == null || letters <= indexed) {
@@ -307,7 +345,7 @@ public class DeadLetters {
 
     @SuppressWarnings("unchecked")
     private List<Entry> entriesAfter(Position after, int want) {
-        List<Object> flat = PAGE.run(redis, new PageCall(key, index,
+        List<Object> flat = PAGE.run(redis, new PageCall(keys.deadLetters(), keys.deadLettersByTime(),
                 after == null ? "0" : Long.toString(after.score()), after == null ? "" : after.id(),
                 Integer.toString(want)));
         List<Entry> entries = new ArrayList<>();

@@ -6,6 +6,7 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 import io.github.oac.config.ChatProperties;
+import io.github.oac.wechat.Follower;
 
 /**
  * Per-follower state kept in Redis, by openid. WeChat asks that a follower's data goes when they unfollow:
@@ -61,10 +62,12 @@ public class Followers {
      * letters (a second step: the dead letters are the account's, not the follower's). Idempotent: WeChat
      * re-delivering the event, or a retry after a failure in between, removes nothing more.
      */
-    public void forget(String openid, String createTime, long arrivedAt) {
+    public void forget(Follower follower, String createTime, long arrivedAt) {
+        String openid = follower.openid();
         if (openid == null || openid.isBlank()) {
             return;
         }
+        Keys keys = this.keys.of(follower);
         FORGET.run(redis, new Forget(keys.waiting(openid), keys.inbox(openid), keys.owner(openid),
                 keys.memory(openid), keys.pending(openid), keys.outbox(openid), keys.rate(openid),
                 keys.left(openid), openid, createTime == null ? "0" : createTime.strip(), Long.toString(arrivedAt),

@@ -25,7 +25,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.oac.config.ChatProperties;
-import io.github.oac.wechat.Openids;
+import io.github.oac.wechat.Follower;
 import io.github.oac.wechat.InboundMessage;
 import jakarta.annotation.PreDestroy;
 
@@ -162,8 +162,8 @@ public class Inbox {
     private final String progressTtl;
     private final String memoryTtl;
     private final String pendingTtl;
-    /** The leases this instance's turns hold: turn token → openid. Renewed by the heartbeat, per turn. */
-    private final Map<String, String> held = new ConcurrentHashMap<>();
+    /** The leases this instance's turns hold: turn token → follower. Renewed by the heartbeat, per turn. */
+    private final Map<String, Follower> held = new ConcurrentHashMap<>();
 
     private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "inbox-lease-heartbeat");
@@ -206,20 +206,20 @@ public class Inbox {
      * Takes the follower's lease for a new turn and reads their oldest message with everything its turn needs. Null
      * when another consumer (here or on another instance) is answering them, or when nothing is left.
      */
-    public Turn claim(String openid) throws JsonProcessingException {
-        waitingFollowers.note(openid); // whatever becomes of this turn, the next recovery pass looks at them
+    public Turn claim(Follower follower) throws JsonProcessingException {
+        waitingFollowers.note(follower); // whatever becomes of this turn, the next recovery pass looks at them
         String token = UUID.randomUUID().toString();
-        List<?> read = CLAIM.run(redis, claimCall(openid, token));
-        return turn(openid, token, read);
+        List<?> read = CLAIM.run(redis, claimCall(follower, token));
+        return turn(follower, token, read);
     }
 
     /** The turn's message is done: it leaves the inbox, and the follower's next message (if any) is read. */
     public Turn next(Turn done) throws JsonProcessingException {
         // not waited for: a failover that loses the pop leaves the message's progress with it, every part recorded
         // as sent (a confirmed write), so the resumed turn sends nothing and pops it again
-        List<?> read = afterSending(() -> NEXT.run(redis, new Next(claimCall(done.openid(), done.token()),
-                done.head(), keys.progress(done.openid(), done.msgKey()))));
-        return turn(done.openid(), done.token(), read);
+        List<?> read = afterSending(() -> NEXT.run(redis, new Next(claimCall(done.follower(), done.token()),
+                done.head(), keys(done).progress(done.openid(), done.msgKey()))));
+        return turn(done.follower(), done.token(), read);
     }
 
     /**
@@ -246,9 +246,9 @@ public class Inbox {
                            String pendingMode, boolean keptPhoto, Duration photoTtl) {
         String memoryMode = memory == null ? "keep" : memory.isEmpty() ? "del" : "set";
         boolean keep = keptPhoto && photoTtl.toMillis() > 0;
-        return owned(COMMIT.run(redis, new Commit(keys.owner(turn.openid()), keys.progress(turn.openid(), turn.msgKey()),
-                keys.memory(turn.openid()), keys.pending(turn.openid()), keys.inbox(turn.openid()),
-                keys.photo(turn.openid()), turn.token(), lease, text, progressTtl, memoryMode,
+        return owned(COMMIT.run(redis, new Commit(keys(turn).owner(turn.openid()), keys(turn).progress(turn.openid(), turn.msgKey()),
+                keys(turn).memory(turn.openid()), keys(turn).pending(turn.openid()), keys(turn).inbox(turn.openid()),
+                keys(turn).photo(turn.openid()), turn.token(), lease, text, progressTtl, memoryMode,
                 memory == null ? "" : memory, memoryTtl, pending, pendingTtl, turn.head(), pendingMode,
                 turn.pending() == null ? "" : turn.pending(), Script.flag(generated), keep ? turn.head() : "",
                 keep ? Long.toString(photoTtl.toMillis()) : "0"), replicaAcks),
@@ -258,8 +258,8 @@ public class Inbox {
     /** WeChat accepted this many parts of the turn's text. False (nothing written) when the lease was lost. */
     public boolean sent(Turn turn, int parts) {
         // replicated before the next part goes: a failover must not make a resumed turn send this part again
-        return owned(afterSending(() -> SENT.run(redis, new Sent(keys.owner(turn.openid()),
-                keys.progress(turn.openid(), turn.msgKey()), turn.token(), lease, Integer.toString(parts), progressTtl),
+        return owned(afterSending(() -> SENT.run(redis, new Sent(keys(turn).owner(turn.openid()),
+                keys(turn).progress(turn.openid(), turn.msgKey()), turn.token(), lease, Integer.toString(parts), progressTtl),
                 replicaAcks)), turn);
     }
 
@@ -279,15 +279,15 @@ public class Inbox {
     private boolean keepPending(Turn turn, String pending, boolean over) {
         // after a send WeChat may have taken (or refused): through a Redis outage or failover as a sent part's record
         // is, or the resumed turn would send that part again
-        return owned(afterSending(() -> KEEP_PENDING.run(redis, new KeepPending(keys.owner(turn.openid()),
-                keys.pending(turn.openid()), keys.progress(turn.openid(), turn.msgKey()), turn.token(), pending,
+        return owned(afterSending(() -> KEEP_PENDING.run(redis, new KeepPending(keys(turn).owner(turn.openid()),
+                keys(turn).pending(turn.openid()), keys(turn).progress(turn.openid(), turn.msgKey()), turn.token(), pending,
                 pendingTtl, lease, Script.flag(over)), replicaAcks)), turn);
     }
 
     /** The turn waits (the model is paused): its start does not count, the message stays, the lease goes. */
     public void pause(Turn turn) {
         if (turn != null && held.remove(turn.token()) != null) {
-            PAUSE.run(redis, new Pause(keys.owner(turn.openid()), keys.progress(turn.openid(), turn.msgKey()), turn.token()));
+            PAUSE.run(redis, new Pause(keys(turn).owner(turn.openid()), keys(turn).progress(turn.openid(), turn.msgKey()), turn.token()));
         }
     }
 
@@ -298,10 +298,10 @@ public class Inbox {
     public void abandon(Turn turn) {
         if (turn != null && held.remove(turn.token()) != null) {
             try {
-                DELETE_IF_SAME.run(redis, new Script.DeleteIfSame(keys.owner(turn.openid()), turn.token()));
+                DELETE_IF_SAME.run(redis, new Script.DeleteIfSame(keys(turn).owner(turn.openid()), turn.token()));
             } catch (RuntimeException redisDown) {
                 LOG.warn("Could not release the lease on {}'s messages; it expires by itself",
-                        Openids.masked(turn.openid()));
+                        turn.follower().masked());
             }
         }
     }
@@ -312,30 +312,7 @@ public class Inbox {
      * idempotent) for as long as the lease would last.
      */
     private <T> T afterSending(java.util.function.Supplier<T> step) {
-        long deadline = System.nanoTime() + leaseTtl.toNanos();
-        long pause = 100;
-        while (true) {
-            try {
-                return step.get();
-            } catch (org.springframework.dao.DataAccessException redisDown) {
-                if (System.nanoTime() + pause * 1_000_000 > deadline) {
-                    throw redisDown;
-                }
-                LOG.warn("Redis did not answer while recording a sent answer ({}); trying again",
-                        redisDown.getMessage());
-                sleep(pause);
-                pause = Math.min(2000, pause * 2);
-            }
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException stopping) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for Redis", stopping);
-        }
+        return WhileLeaseLasts.retry(leaseTtl, "recording a sent answer", step);
     }
 
     /**
@@ -347,13 +324,13 @@ public class Inbox {
      * another, every lease behind them.
      */
     void renewLeases() {
-        List<Map.Entry<String, String>> all = List.copyOf(this.held.entrySet());
+        List<Map.Entry<String, Follower>> all = List.copyOf(this.held.entrySet());
         if (all.isEmpty()) {
             return;
         }
-        Map<Integer, List<Map.Entry<String, String>>> bySlot = new HashMap<>();
-        for (Map.Entry<String, String> held : all) {
-            bySlot.computeIfAbsent(JedisClusterCRC16.getSlot(keys.owner(held.getValue())), slot -> new ArrayList<>())
+        Map<Integer, List<Map.Entry<String, Follower>>> bySlot = new HashMap<>();
+        for (Map.Entry<String, Follower> held : all) {
+            bySlot.computeIfAbsent(JedisClusterCRC16.getSlot(lease(held.getValue())), slot -> new ArrayList<>())
                     .add(held);
         }
         if (Script.cluster(redis) == null) {
@@ -374,10 +351,10 @@ public class Inbox {
         }
     }
 
-    private void renew(List<Map.Entry<String, String>> leases) {
+    private void renew(List<Map.Entry<String, Follower>> leases) {
         for (int from = 0; from < leases.size(); from += RENEW_BATCH) {
-            List<Map.Entry<String, String>> batch = leases.subList(from, Math.min(leases.size(), from + RENEW_BATCH));
-            List<String> owners = batch.stream().map(entry -> keys.owner(entry.getValue())).toList();
+            List<Map.Entry<String, Follower>> batch = leases.subList(from, Math.min(leases.size(), from + RENEW_BATCH));
+            List<String> owners = batch.stream().map(entry -> lease(entry.getValue())).toList();
             List<String> tokens = batch.stream().map(Map.Entry::getKey).toList();
             try {
                 RENEW.run(redis, new Renew(owners, lease, tokens));
@@ -387,21 +364,21 @@ public class Inbox {
         }
     }
 
-    private Turn turn(String openid, String token, List<?> read) throws JsonProcessingException {
+    private Turn turn(Follower follower, String token, List<?> read) throws JsonProcessingException {
         String status = read == null || read.isEmpty() ? "idle" : (String) read.get(0);
         if (!"turn".equals(status)) {
             boolean wasHeld = held.remove(token) != null;
             if ("lost".equals(status) && wasHeld) {
                 LOG.warn("Lost the lease on {}'s messages (Redis stalled past it?); its successor answers them",
-                        Openids.masked(openid));
+                        follower.masked());
             }
             return null;
         }
-        held.put(token, openid);
+        held.put(token, follower);
         String head = (String) read.get(1);
         String sent = (String) read.get(3);
         com.fasterxml.jackson.databind.JsonNode entry = json.readTree(head);
-        return new Turn(openid, token, head, json.treeToValue(entry, InboundMessage.class), (String) read.get(2),
+        return new Turn(follower, token, head, json.treeToValue(entry, InboundMessage.class), (String) read.get(2),
                 sent == null ? 0 : Integer.parseInt(sent), Long.parseLong((String) read.get(4)),
                 (String) read.get(5), (String) read.get(6), read.size() > 7 && "1".equals(read.get(7)),
                 entry.path("At").asLong(0), read.size() > 8 && "1".equals(read.get(8)),
@@ -415,15 +392,26 @@ public class Inbox {
         }
         held.remove(turn.token());
         LOG.warn("Lost the lease on {}'s messages while answering {}; its successor answers it",
-                Openids.masked(turn.openid()),
+                turn.follower().masked(),
                 turn.msgKey());
         return false;
     }
 
-    private Claim claimCall(String openid, String token) {
+    private Claim claimCall(Follower follower, String token) {
+        Keys keys = this.keys.of(follower);
+        String openid = follower.openid();
         return new Claim(keys.owner(openid), keys.inbox(openid), keys.waiting(openid), keys.memory(openid),
                 keys.pending(openid), keys.photo(openid), token, lease, openid, keys.progressPrefix(openid),
                 progressTtl, memoryTtl);
     }
 
+    /** The names of the keys of this turn's follower's account. */
+    private Keys keys(Turn turn) {
+        return keys.of(turn.follower());
+    }
+
+    /** The follower's lease key. */
+    private String lease(Follower follower) {
+        return keys.of(follower).owner(follower.openid());
+    }
 }

@@ -1,12 +1,16 @@
 package io.github.oac.store;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.springframework.stereotype.Component;
 
 import redis.clients.jedis.util.JedisClusterCRC16;
 
+import io.github.oac.config.Accounts;
 import io.github.oac.config.ChatProperties;
+import io.github.oac.wechat.Follower;
 
 /**
  * Every Redis key name the service uses, built here and nowhere else, all under chat.redis.key-prefix; what each
@@ -14,29 +18,53 @@ import io.github.oac.config.ChatProperties;
  * keys, and those of their messages, share one hash tag, {@code {<account>:<openid>}}, so every script on them
  * touches one slot; the set of followers waiting that a follower belongs in is the one of their slot (its tag is a
  * short string that hashes to that slot); the account's own keys (dead letters, the learned delivery mode) share the
- * tag {@code {<account>}}. Until several accounts exist, the account is {@value #ACCOUNT}.
+ * tag {@code {<account>}}. One instance names one account's keys: the bean is the default account's, {@link
+ * #forAccount} another's.
  */
 @Component
 public class Keys {
 
-    /** The account every key belongs to until several accounts exist. */
-    public static final String ACCOUNT = "default";
     /** Redis Cluster's slots. */
     static final int SLOTS = 16384;
     /** For each slot, a short hash tag in it: "w" and the smallest number that hashes there. */
     private static final String[] SLOT_TAGS = slotTags();
 
     private final String prefix;
-    private final String account = ACCOUNT;
+    private final String account;
+    /** The other accounts' names, made once each. */
+    private final Map<String, Keys> others;
 
     @org.springframework.beans.factory.annotation.Autowired
     public Keys(ChatProperties properties) {
         this(properties.redis().keyPrefix());
     }
 
-    /** The names under this prefix (tests that reach a service's Redis from outside it). */
+    /** The default account's names under this prefix (tests that reach a service's Redis from outside it). */
     public Keys(String prefix) {
+        this(prefix, Accounts.DEFAULT, new ConcurrentHashMap<>());
+        others.put(account, this);
+    }
+
+    private Keys(String prefix, String account, Map<String, Keys> others) {
         this.prefix = prefix;
+        this.account = account;
+        this.others = others;
+    }
+
+    /** The names of this account's keys. */
+    public Keys forAccount(String name) {
+        Keys found = others.get(name);
+        return found != null ? found : others.computeIfAbsent(name, n -> new Keys(prefix, n, others));
+    }
+
+    /** The names of this follower's account's keys. */
+    public Keys of(Follower follower) {
+        return forAccount(follower.account());
+    }
+
+    /** The account whose keys these are. */
+    public String account() {
+        return account;
     }
 
     private static String[] slotTags() {

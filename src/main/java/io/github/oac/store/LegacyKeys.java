@@ -14,6 +14,7 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 import io.github.oac.config.ChatProperties;
+import io.github.oac.wechat.Follower;
 import io.github.oac.wechat.Openids;
 
 /**
@@ -189,14 +190,15 @@ public class LegacyKeys {
 
     /**
      * For a while after old names were last found: this message's de-duplication record and reply slot, if an
-     * earlier release wrote them, move under its follower. Returns whether anything moved.
+     * earlier release wrote them, move under its follower. Returns whether anything moved. Those releases had one
+     * account: the default one.
      */
-    public boolean adopt(String openid, String msgKey) {
-        if (adoptUntil == 0 || clock.millis() > adoptUntil) {
+    public boolean adopt(Follower follower, String msgKey) {
+        if (adoptUntil == 0 || clock.millis() > adoptUntil || !keys.account().equals(follower.account())) {
             return false;
         }
         Long moved = ADOPT_MESSAGE.run(redis, new AdoptMessage(prefix + "dedup:" + msgKey, prefix + "reply:" + msgKey,
-                keys.dedup(openid, msgKey), keys.reply(openid, msgKey)));
+                keys.dedup(follower.openid(), msgKey), keys.reply(follower.openid(), msgKey)));
         return moved != null && moved > 0;
     }
 

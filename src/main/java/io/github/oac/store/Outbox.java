@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.oac.config.ChatProperties;
+import io.github.oac.wechat.Follower;
 
 /**
  * Answers that go back inside the reply to a WeChat callback (hybrid and passive delivery), in Redis so that any
@@ -122,17 +123,17 @@ public class Outbox {
     }
 
     /** This message's reply if it is decided (its answer ready, or push); null while it is not. */
-    public Handout take(String openid, String msgKey) {
-        return handout(TAKE.run(redis, takeCall(openid, msgKey)));
+    public Handout take(Follower follower, String msgKey) {
+        return handout(TAKE.run(redis, takeCall(follower, msgKey)));
     }
 
     /**
      * The callback's deadline came: what it answers, decided in one step (see SETTLE). mayTake false: too late for
      * this delivery to carry the answer (WeChat gave up on it), which stays owed.
      */
-    public Handout settle(String openid, String msgKey, String mode, boolean lastDelivery, long holdMillis,
+    public Handout settle(Follower follower, String msgKey, String mode, boolean lastDelivery, long holdMillis,
                           boolean mayTake) {
-        Handout handout = handout(SETTLE.run(redis, new Settle(takeCall(openid, msgKey), mode,
+        Handout handout = handout(SETTLE.run(redis, new Settle(takeCall(follower, msgKey), mode,
                 Script.flag(lastDelivery), keys.repliesChannel(), Script.flag(mayTake))));
         return Handout.HOLD.equals(handout.path()) ? new Handout(Handout.HOLD, null, holdMillis, 0) : handout;
     }
@@ -142,7 +143,9 @@ public class Outbox {
      * slow): the answer is owed again, first in line for this message's next delivery or the follower's next
      * message. msgKey: the message the reply was given to; entry: the outbox entry as it was taken.
      */
-    public boolean giveBack(String openid, String msgKey, String entry, String reply) {
+    public boolean giveBack(Follower follower, String msgKey, String entry, String reply) {
+        Keys keys = this.keys.of(follower);
+        String openid = follower.openid();
         Long undone = GIVE_BACK.run(redis, new GiveBack(keys.reply(openid, msgKey), keys.outbox(openid),
                 keys.pending(openid), entry, reply, pendingTtl));
         return undone != null && undone == 1;
@@ -157,6 +160,7 @@ public class Outbox {
     public Offer offer(Turn turn, String mode, String reply, String rest, boolean fits, String keptForPush)
             throws JsonProcessingException {
         String entry = json.writeValueAsString(new Entry(turn.msgKey(), reply, rest, turn.receivedAt()));
+        Keys keys = this.keys.of(turn.follower());
         String result = OFFER.run(redis, new OfferCall(keys.owner(turn.openid()), keys.progress(turn.openid(), turn.msgKey()),
                 keys.reply(turn.openid(), turn.msgKey()), keys.outbox(turn.openid()), keys.pending(turn.openid()), turn.token(),
                 lease, mode, entry, Script.flag(fits), window, pendingTtl, keys.repliesChannel(), turn.msgKey(),
@@ -175,7 +179,9 @@ public class Outbox {
     record Entry(String k, String reply, String rest, long at) {
     }
 
-    private Take takeCall(String openid, String msgKey) {
+    private Take takeCall(Follower follower, String msgKey) {
+        Keys keys = this.keys.of(follower);
+        String openid = follower.openid();
         return new Take(keys.reply(openid, msgKey), keys.outbox(openid), keys.pending(openid), msgKey, slotTtl, pendingTtl);
     }
 

@@ -1,9 +1,10 @@
 package io.github.oac.store;
 
+import io.github.oac.wechat.Follower;
 import io.github.oac.wechat.InboundMessage;
 
 /**
- * One message's turn, as read in the same Redis step that took (or kept) the follower's lease: the message, how far
+ * One message's turn (the follower's, in their account), as read in the same Redis step that took (or kept) the follower's lease: the message, how far
  * an earlier attempt got (the text it decided, the parts WeChat accepted, how often it was started), the
  * conversation so far (JSON) and the rest of an earlier long answer. over: an earlier attempt ended the message's
  * delivery for good (a dead letter was recorded) and only its leaving the inbox was not. receivedAt: when the
@@ -12,9 +13,13 @@ import io.github.oac.wechat.InboundMessage;
  * questions (chat.vision.keep), or null. {@code token} is this turn's lease: every write
  * the turn makes is conditional on it, so a turn that lost its lease (a Redis stall, a pause) changes nothing.
  */
-public record Turn(String openid, String token, String head, InboundMessage message, String answer, int sent,
+public record Turn(Follower follower, String token, String head, InboundMessage message, String answer, int sent,
                    long attempts, String memory, String pending, boolean over, long receivedAt, boolean labelled,
                    InboundMessage photo) {
+
+    public String openid() {
+        return follower.openid();
+    }
 
     public String msgKey() {
         return message.key();

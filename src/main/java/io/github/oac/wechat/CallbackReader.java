@@ -4,6 +4,8 @@ import java.io.IOException;
 
 import org.springframework.stereotype.Component;
 
+import io.github.oac.config.Accounts;
+
 /**
  * Reads a callback whose signature and timestamp CallbackGate already checked: refused when it is plaintext although
  * an EncodingAESKey is set (403), parsed without DTDs or entities, opened when encrypted (msg_signature over the
@@ -40,6 +42,6 @@ public class CallbackReader {
         }
         // only a body opened under a key had its msg_signature checked; encrypt_type=aes without one proves nothing
         return new Callback(message, signature, replyCrypto == null ? ReplayGuard.digest(body) : null, replyCrypto,
-                timestamp, nonce, arrivedAt == null ? System.currentTimeMillis() : arrivedAt);
+                timestamp, nonce, arrivedAt == null ? System.currentTimeMillis() : arrivedAt, Accounts.DEFAULT);
     }
 }

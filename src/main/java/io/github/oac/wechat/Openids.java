@@ -24,8 +24,8 @@ public class Openids {
         return openid.length() <= 8 ? "…" : openid.substring(0, 4) + "…" + openid.substring(openid.length() - 4);
     }
 
-    /** For the routes: {@code ${bean:openids?method=mask(${variable.openid})}}. */
-    public String mask(String openid) {
-        return masked(openid);
+    /** For the routes: {@code ${bean:openids?method=mask(${variable:follower})}}: the account, the masked OpenID. */
+    public String mask(Follower follower) {
+        return follower == null ? "-" : follower.masked();
     }
 }

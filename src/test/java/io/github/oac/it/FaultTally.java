@@ -11,7 +11,8 @@ import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
  * A fault run's outcome, message by message (by MsgId): every question that got "success" ends in exactly one bucket
  * (answered once, apologised for, a dead letter) or counts as lost; an answer delivered twice is a duplicate, and a
  * follower's answers delivered out of order are noted. The fake model answers "answer to question <MsgId>", so each
- * delivery names its message.
+ * delivery names its message. A question whose callbacks were all refused may still have been admitted (a 503 for
+ * too few replica acknowledgements comes after the write reached the primary): it may be answered, or apologised for.
  *
  * @param asked       openid → its MsgIds, in the order asked
  * @param outcomes    MsgId → what its callbacks finally got: success, busy or refused
@@ -36,13 +37,20 @@ record FaultTally(int accepted, int answered, int apologised, int dead, List<Str
             List<Integer> at = new ArrayList<>(); // where each of its answers is among the deliveries
             int waitingForApology = 0;
             int deadHere = 0;
+            int refusedUnanswered = 0;
             for (String id : follower.getValue()) {
                 List<Integer> copies = indexesOf(delivered, "answer to question " + id);
                 if (copies.size() > 1) {
                     duplicated.add(id);
                 }
                 if (!accepted.contains(id)) {
-                    continue; // turned away (busy, or Redis unreachable through WeChat's retries)
+                    // turned away (busy, or Redis unreachable through WeChat's retries); a 503 for too few replica
+                    // acknowledgements follows a write that reached the primary, so that message may be answered or,
+                    // when the model fails it, apologised for all the same
+                    if (copies.isEmpty()) {
+                        refusedUnanswered++;
+                    }
+                    continue;
                 }
                 if (deadLetter.test(id)) {
                     dead++;
@@ -56,9 +64,11 @@ record FaultTally(int accepted, int answered, int apologised, int dead, List<Str
             }
             long apologies = delivered.stream().filter(e -> e.getRequest().getBodyAsString()
                     .contains("\"" + openid + "\"") && e.getRequest().getBodyAsString().contains("抱歉")).count();
-            if (apologies < waitingForApology || apologies > waitingForApology + deadHere) {
-                silent.add(openid + " " + follower.getValue() + " (" + apologies + " apologies for "
-                        + waitingForApology + " unanswered)");
+            if (apologies < waitingForApology || apologies > waitingForApology + deadHere + refusedUnanswered) {
+                silent.add(openid + " " + follower.getValue().stream().map(id -> id + "=" + outcomes.get(id)
+                        + "/" + indexesOf(delivered, "answer to question " + id).size()).toList() + " ("
+                        + apologies + " apologies for " + waitingForApology + " unanswered, " + deadHere
+                        + " dead letters, " + refusedUnanswered + " refused and unanswered)");
             }
             apologised += waitingForApology;
             for (int i = 1; i < at.size(); i++) {

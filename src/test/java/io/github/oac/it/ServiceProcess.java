@@ -9,12 +9,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** The packaged service as a real process, as an operator runs it: java -jar with env vars. */
 final class ServiceProcess implements AutoCloseable {
 
+    private static final String THIS_BUILD = "target/officialaccount-chatgpt.jar";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Process process;
@@ -32,7 +34,7 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     static ServiceProcess start(String name, Map<String, String> env) throws Exception {
-        return start(name, env, "target/officialaccount-chatgpt.jar");
+        return start(name, env, THIS_BUILD);
     }
 
     /**
@@ -41,12 +43,61 @@ final class ServiceProcess implements AutoCloseable {
      */
     static ServiceProcess startPackaged(String name, Map<String, String> env, String javaHome, String maxHeap)
             throws Exception {
-        return start(name, env, javaHome, maxHeap, "target/officialaccount-chatgpt.jar");
+        return start(name, env, javaHome, maxHeap, THIS_BUILD, null);
     }
 
     /** Another build of the service (an earlier release's jar, say). */
     static ServiceProcess start(String name, Map<String, String> env, String jar) throws Exception {
-        return start(name, env, System.getProperty("java.home"), "384m", extracted(jar));
+        String extracted = extracted(jar);
+        // an earlier release starts twice or so: training a cache for it would cost more than it saves
+        return start(name, env, System.getProperty("java.home"), "384m", extracted,
+                jar.equals(THIS_BUILD) && !extracted.equals(jar) ? aotCache(extracted) : null);
+    }
+
+    /** The JVM flags every start of the service gets here (the AOT cache is trained with them too). */
+    private static List<String> jvmFlags(String maxHeap) {
+        // C1 only: a start compiles less, and no test here measures peak speed
+        return List.of("-Xmx" + maxHeap, "-XX:TieredStopAtLevel=1");
+    }
+
+    /**
+     * An ahead-of-time cache for an extracted jar (JDK 25, JEP 483 and 514: its classes loaded, linked and profiled
+     * once, by a start of the sandbox that exits once its context is refreshed): a start then takes about 2 s
+     * instead of 4 on this machine, and the tests start the service dozens of times. Null where there is none (an
+     * older JDK, or the training failed): the service starts without it, the same classes from the same jar. Only for
+     * the tests' own JDK, the one that made it.
+     */
+    private static synchronized String aotCache(String jar) throws Exception {
+        File cache = new File(new File(jar).getParentFile(), "app.aot");
+        if (Runtime.version().feature() < 25) {
+            return null;
+        }
+        if (cache.isFile() && cache.lastModified() >= new File(jar).lastModified()) {
+            return cache.getPath();
+        }
+        java.nio.file.Path data = java.nio.file.Files.createTempDirectory("oac-aot-training");
+        List<String> command = new java.util.ArrayList<>(List.of(System.getProperty("java.home") + "/bin/java"));
+        command.addAll(jvmFlags("384m"));
+        command.addAll(List.of("-XX:AOTCacheOutput=" + cache.getPath(), "-Dspring.context.exit=onRefresh", "-jar",
+                jar));
+        ProcessBuilder training = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        training.environment().keySet().removeIf(variable -> variable.startsWith("REDIS_")
+                || variable.startsWith("WECHAT_") || variable.startsWith("OPENAI_") || variable.startsWith("CHAT_"));
+        training.environment().put("CHAT_DATA_DIR", data.toString()); // the sandbox and its embedded Redis
+        training.environment().put("SERVER_PORT", "0");
+        training.environment().put("MANAGEMENT_SERVER_PORT", "0");
+        Process process = training.start();
+        boolean trained = process.waitFor(120, TimeUnit.SECONDS) && process.exitValue() == 0 && cache.isFile();
+        process.destroyForcibly();
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(data)) {
+            files.sorted(java.util.Comparator.reverseOrder()).map(java.nio.file.Path::toFile).forEach(File::delete);
+        }
+        if (!trained) {
+            cache.delete();
+            return null;
+        }
+        return cache.getPath();
     }
 
     /**
@@ -80,13 +131,19 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     private static ServiceProcess start(String name, Map<String, String> env, String javaHome, String maxHeap,
-                                        String jar) throws Exception {
+                                        String jar, String aotCache) throws Exception {
         int port = freePort();
         int managementPort = freePort();
         File log = new File("target/it-logs/" + name + ".log");
         log.getParentFile().mkdirs();
-        ProcessBuilder builder = new ProcessBuilder(javaHome + File.separator + "bin" + File.separator + "java",
-                "-Xmx" + maxHeap, "-XX:TieredStopAtLevel=1", "-jar", jar)
+        List<String> command = new java.util.ArrayList<>(List.of(javaHome + File.separator + "bin" + File.separator
+                + "java"));
+        command.addAll(jvmFlags(maxHeap));
+        if (aotCache != null) {
+            command.add("-XX:AOTCache=" + aotCache);
+        }
+        command.addAll(List.of("-jar", jar));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log));
         // a null value removes the variable (REDIS_URL from the developer's shell must not leak in)

@@ -36,6 +36,18 @@ class KeysTest {
     }
 
     @Test
+    void anotherAccountsFollowerWithTheSameOpenidHasKeysOfTheirOwn() {
+        Keys shop = keys.forAccount("shop");
+        assertThat(shop.inbox("a")).isEqualTo("oac:{shop:a}:inbox");
+        assertThat(shop.dedup("a", "42")).isNotEqualTo(keys.dedup("a", "42"));
+        assertThat(shop.deadLetters()).isEqualTo("oac:{shop}:dead");
+        assertThat(shop.waitingIn(7)).isNotEqualTo(keys.waitingIn(7)).endsWith(":waiting:shop");
+        assertThat(keys.of(new io.github.oac.wechat.Follower("shop", "a")).inbox("a")).isEqualTo(shop.inbox("a"));
+        assertThat(shop.forAccount("default")).as("the same names, made once").isSameAs(keys);
+        assertThat(shop.account()).isEqualTo("shop");
+    }
+
+    @Test
     void theAccountsKeysShareOneSlot() {
         Set<Integer> slots = new HashSet<>();
         List.of(keys.deadLetters(), keys.deadLettersByTime(), keys.deadLettersOf("o1"), keys.deadLettersOfPrefix(),

@@ -116,7 +116,7 @@ public final class RedisServers implements AutoCloseable {
         try {
             List<String> addresses = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
-                int port = freePort();
+                int port = freeClusterPort();
                 servers.nodes.put(port, servers.clusterNode(port));
                 addresses.add("127.0.0.1:" + port);
             }
@@ -526,5 +526,23 @@ public final class RedisServers implements AutoCloseable {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
+    }
+
+    /**
+     * A port for a Cluster node, whose cluster bus listens on the port + 10000: both free, and both below Linux's
+     * ephemeral range (32768 on), where any client socket may take the bus port between our check and the node's start
+     * (a node failed to start so in a full run).
+     */
+    private static int freeClusterPort() throws IOException {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = 20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(2_700);
+            try (ServerSocket node = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress());
+                 ServerSocket bus = new ServerSocket(port + 10_000, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return node.getLocalPort();
+            } catch (IOException taken) {
+                // another one
+            }
+        }
+        throw new IOException("no free port pair for a Cluster node between 20000 and 32767");
     }
 }

@@ -12,7 +12,9 @@ import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
+import io.github.oac.config.Accounts;
 import io.github.oac.config.ChatProperties;
+import io.github.oac.wechat.Follower;
 
 /**
  * The recovery's search for followers nobody is answering, against a real Redis: a full sweep reads every slot's set
@@ -49,9 +51,13 @@ class WaitingFollowersTest {
     }
 
     private WaitingFollowers waitingFollowers(Duration fullSweep) {
-        return new WaitingFollowers(redis, keys, new ChatProperties(null, null, null, null, null, null, null, null,
+        return new WaitingFollowers(redis, keys, new Accounts(), new ChatProperties(null, null, null, null, null, null, null, null,
                 null, null, null, new ChatProperties.Recovery(Duration.ofSeconds(10), Duration.ofHours(48), 5,
                 fullSweep), null, null, null, null, null, null, null, null, null));
+    }
+
+    private static Follower follower(String openid) {
+        return new Follower(Accounts.DEFAULT, openid);
     }
 
     /** What an instance leaves when it dies: a queued message, in the follower's waiting set, and no lease. */
@@ -70,7 +76,7 @@ class WaitingFollowersTest {
 
         WaitingFollowers waiting = waitingFollowers(Duration.ofHours(1));
 
-        assertThat(waiting.orphans()).containsExactlyInAnyOrder("oLeftA", "oLeftB");
+        assertThat(waiting.orphans()).containsExactlyInAnyOrder(follower("oLeftA"), follower("oLeftB"));
         assertThat(waiting.count()).isEqualTo(3);
     }
 
@@ -82,10 +88,10 @@ class WaitingFollowersTest {
         leftBehind("oLater");
         assertThat(waiting.orphans()).as("not read before the next full sweep").isEmpty();
 
-        waiting.note("oLater");
-        assertThat(waiting.orphans()).as("noted by this instance").containsExactly("oLater");
+        waiting.note(follower("oLater"));
+        assertThat(waiting.orphans()).as("noted by this instance").containsExactly(follower("oLater"));
         assertThat(waiting.orphans()).as("known now, read every pass while it holds followers")
-                .containsExactly("oLater");
+                .containsExactly(follower("oLater"));
 
         redis.delete(keys.inbox("oLater"));
         assertThat(waiting.orphans()).as("an empty inbox leaves its set").isEmpty();
@@ -100,6 +106,6 @@ class WaitingFollowersTest {
         assertThat(waiting.orphans()).isEmpty();
         leftBehind("oLeft");
         Thread.sleep(300); // past the full-sweep interval
-        assertThat(waiting.orphans()).containsExactly("oLeft");
+        assertThat(waiting.orphans()).containsExactly(follower("oLeft"));
     }
 }
