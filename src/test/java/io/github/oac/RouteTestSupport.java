@@ -153,6 +153,8 @@ public abstract class RouteTestSupport {
     protected ObjectMapper json;
     @Autowired
     protected io.github.oac.wechat.AccessTokens accessTokens;
+    @Autowired
+    protected io.github.oac.config.Accounts accounts;
 
     @BeforeEach
     void resetStubsAndRedis() {
@@ -161,7 +163,10 @@ public abstract class RouteTestSupport {
             c.serverCommands().flushDb();
             return null;
         });
-        accessTokens.forget(accessTokens.cached()); // this process's copy goes with Redis's
+        for (String account : accounts.names()) { // this process's copies go with Redis's
+            io.github.oac.wechat.Follower any = new io.github.oac.wechat.Follower(account, "any");
+            accessTokens.forget(any, accessTokens.cached(any));
+        }
         stubTokenEndpoint(ACCESS_TOKEN);
         stubs.stubFor(post(urlPathEqualTo(SEND)).willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")));
         stubs.stubFor(post(urlPathEqualTo(TYPING)).willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")));

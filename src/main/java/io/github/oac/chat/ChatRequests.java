@@ -6,6 +6,7 @@ import java.util.List;
 import org.springframework.stereotype.Component;
 
 import io.github.oac.chat.ChatRequest.ChatMessage;
+import io.github.oac.config.Accounts;
 import io.github.oac.config.ChatProperties;
 import io.github.oac.store.Turn;
 import io.github.oac.wechat.Commands;
@@ -27,24 +28,27 @@ public class ChatRequests {
     private final Conversation conversation;
 
     private final Commands commands;
+    private final Accounts accounts;
 
-    public ChatRequests(ChatProperties properties, Conversation conversation, Commands commands) {
+    public ChatRequests(ChatProperties properties, Conversation conversation, Commands commands, Accounts accounts) {
+        this.accounts = accounts;
         this.openai = properties.openai();
         this.vision = properties.vision();
         this.conversation = conversation;
         this.commands = commands;
     }
 
-    /** The request for this turn's question, with the conversation its claim read. */
+    /** The request for this turn's question, with the conversation its claim read, in the follower's account. */
     public ChatRequest forQuestion(Turn turn) {
         InboundMessage message = turn.message();
+        Accounts.Settings account = accounts.of(turn.follower().account());
         List<ChatMessage> messages = new ArrayList<>();
-        if (openai.systemPrompt() != null && !openai.systemPrompt().isBlank()) {
-            messages.add(new ChatMessage("system", openai.systemPrompt()));
+        if (account.systemPrompt() != null && !account.systemPrompt().isBlank()) {
+            messages.add(new ChatMessage("system", account.systemPrompt()));
         }
         messages.addAll(conversation.history(turn.memory()));
         messages.add(new ChatMessage("user", question(message)));
-        return new ChatRequest(openai.model(), messages, openai.temperature(), openai.maxTokens());
+        return new ChatRequest(account.model(), messages, openai.temperature(), openai.maxTokens());
     }
 
     /**
@@ -52,9 +56,10 @@ public class ChatRequests {
      * message, for chat.vision.model.
      */
     public ChatRequest forPhoto(Turn turn, String text, String photoUrl) {
+        String systemPrompt = accounts.of(turn.follower().account()).systemPrompt();
         List<ChatMessage> messages = new ArrayList<>();
-        if (openai.systemPrompt() != null && !openai.systemPrompt().isBlank()) {
-            messages.add(new ChatMessage("system", openai.systemPrompt()));
+        if (systemPrompt != null && !systemPrompt.isBlank()) {
+            messages.add(new ChatMessage("system", systemPrompt));
         }
         messages.addAll(conversation.history(turn.memory()));
         messages.add(new ChatMessage("user",

@@ -90,7 +90,7 @@ public class ModelWaits {
             if (producer == null) {
                 producer = camel.createProducerTemplate();
             }
-            producer.asyncSendBody("direct:wechat-typing", turn.openid());
+            producer.asyncSendBody("direct:wechat-typing", turn.follower());
         } catch (RuntimeException stopping) {
             LOG.debug("Typing indicator not shown: {}", stopping.getMessage());
         }

@@ -35,7 +35,23 @@ public record ChatProperties(
         Routes routes,
         Moderation moderation,
         Audit audit,
-        Vision vision) {
+        Vision vision,
+        Map<String, Account> accounts) {
+
+    public ChatProperties {
+        accounts = accounts == null ? Map.of() : java.util.Collections.unmodifiableMap(
+                new java.util.LinkedHashMap<>(accounts));
+    }
+
+    /**
+     * One more Official Account, chat.accounts.<name>, answered at /wechat/<name> (the chat.wechat.* settings are the
+     * account "default", at /wechat). token, appId and appSecret are the account's own and required; encodingAesKey
+     * (and the previous one, during a rotation) when it uses safe mode. systemPrompt and model left empty are the
+     * default account's (chat.openai.*).
+     */
+    public record Account(String token, String appId, String appSecret, String encodingAesKey,
+                          String encodingAesKeyPrevious, String systemPrompt, String model) {
+    }
 
     /**
      * Photos. imageHosts: the hosts a PicUrl may be fetched from ("name", or ".name" for its subdomains); maxBytes

@@ -1,9 +1,13 @@
 package io.github.oac.wechat;
 
+import java.util.HashMap;
+import java.util.Map;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
+import io.github.oac.config.Accounts;
 import io.github.oac.config.ChatProperties;
 
 /**
@@ -18,16 +22,23 @@ public class CallbackCrypto {
     private static final Logger LOG = LoggerFactory.getLogger(CallbackCrypto.class);
 
     private final WechatSignature signature;
-    private final WechatCrypto current;
-    private final WechatCrypto previous;
+    /** Each account's keys: its own EncodingAESKey (null: none) and AppID. */
+    private final Map<String, Keyring> keyrings = new HashMap<>();
     private final boolean allowPlaintext;
 
-    public CallbackCrypto(WechatSignature signature, ChatProperties properties) {
+    /** An account's current key and, during a rotation, the previous one (each null when not set). */
+    private record Keyring(WechatCrypto current, WechatCrypto previous) {
+    }
+
+    public CallbackCrypto(WechatSignature signature, Accounts accounts, ChatProperties properties) {
         this.signature = signature;
-        this.current = crypto(properties.wechat().encodingAesKey(), properties.wechat().appId());
-        this.previous = crypto(properties.wechat().encodingAesKeyPrevious(), properties.wechat().appId());
+        for (String name : accounts.names()) {
+            Accounts.Settings account = accounts.of(name);
+            keyrings.put(name, new Keyring(crypto(account.encodingAesKey(), account.appId()),
+                    crypto(account.encodingAesKeyPrevious(), account.appId())));
+        }
         this.allowPlaintext = properties.wechat().allowPlaintext();
-        if (current != null && allowPlaintext) {
+        if (allowPlaintext && keyrings.values().stream().anyMatch(keys -> keys.current() != null)) {
             LOG.warn("WECHAT_ALLOW_PLAINTEXT is on: plaintext callbacks are accepted although an EncodingAESKey is "
                     + "set, so their bodies are not signed. Turn it off once WeChat sends encrypted callbacks.");
         }
@@ -38,8 +49,8 @@ public class CallbackCrypto {
      * one would skip the msg_signature check over the body, so it is refused (403) unless the operator allows
      * plaintext for the minutes of switching modes (chat.wechat.allow-plaintext).
      */
-    public void requireEncryptedWhenKeyed(String encryptType) {
-        if (current != null && !allowPlaintext && !"aes".equals(encryptType)) {
+    public void requireEncryptedWhenKeyed(String account, String encryptType) {
+        if (keyring(account).current() != null && !allowPlaintext && !"aes".equals(encryptType)) {
             throw new PlaintextCallbackException();
         }
     }
@@ -53,7 +64,11 @@ public class CallbackCrypto {
      * rotation, the previous one. Without a configured key the outer message is used as sent (body): complete in
      * compatible mode, and refused later as incomplete in safe mode.
      */
-    public Opened open(InboundMessage outer, String body, String timestamp, String nonce, String msgSignature) {
+    public Opened open(String account, InboundMessage outer, String body, String timestamp, String nonce,
+                       String msgSignature) {
+        Keyring keys = keyring(account);
+        WechatCrypto current = keys.current();
+        WechatCrypto previous = keys.previous();
         if (current == null) {
             LOG.warn("An encrypted callback arrived but WECHAT_ENCODING_AES_KEY is not set; using its plaintext fields");
             return new Opened(body, null);
@@ -62,7 +77,7 @@ public class CallbackCrypto {
         if (encrypt == null || encrypt.isBlank()) {
             throw new UndecryptableCallbackException("encrypted callback without Encrypt");
         }
-        signature.requireValidEncrypted(msgSignature, timestamp, nonce, encrypt);
+        signature.forAccount(account).requireValidEncrypted(msgSignature, timestamp, nonce, encrypt);
         try {
             return new Opened(current.decrypt(encrypt), current);
         } catch (UndecryptableCallbackException notCurrent) {
@@ -75,6 +90,14 @@ public class CallbackCrypto {
                 throw notCurrent;
             }
         }
+    }
+
+    private Keyring keyring(String account) {
+        Keyring keys = keyrings.get(account == null ? Accounts.DEFAULT : account);
+        if (keys == null) {
+            throw new ForgedCallbackException(); // the gate lets no other account's callback through
+        }
+        return keys;
     }
 
     private static WechatCrypto crypto(String encodingAesKey, String appId) {

@@ -23,6 +23,7 @@ import org.springframework.core.Ordered;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 
+import io.github.oac.config.Accounts;
 import io.github.oac.config.ChatProperties;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -44,11 +45,12 @@ import jakarta.servlet.http.HttpServletResponse;
  * <p>
  * Every request: no request header named like a callback parameter (signature, timestamp, nonce, echostr,
  * encrypt_type, msg_signature, openid): platform-http puts headers and query parameters into the same Camel headers,
- * and what the routes read must be what was verified here. For /wechat, first the query alone: one value per
- * parameter (400 otherwise), a valid signature of a fresh timestamp (403 otherwise).
+ * and what the routes read must be what was verified here. For /wechat (the default account) and /wechat/<name> (another
+ * configured one; any other name is 404, and says nothing of which exist), first the query alone: one value per
+ * parameter (400 otherwise), a valid signature of a fresh timestamp with that account's token (403 otherwise).
  * <p>
- * Bodies. Only a POST to /wechat that passed that check (and, in sandbox mode, a POST under /sandbox) takes one; on
- * any other path a request carrying a body gets 413 without a byte of it read. A body that is taken is read without
+ * Bodies. Only a POST to an account's path that passed that check (and, in sandbox mode, a POST under /sandbox) takes
+ * one; on any other path a request carrying a body gets 413 without a byte of it read. A body that is taken is read without
  * holding a thread (the servlet's non-blocking input, as the bytes arrive), within chat.callback.max-body-size (413
  * otherwise, by Content-Length before reading, else as soon as the limit is passed) and within
  * chat.callback.read-timeout counted from the request's arrival (408 otherwise), of a text or XML type in a charset the
@@ -74,16 +76,20 @@ public class CallbackGate {
      * this name is never shown.
      */
     static final String ARRIVED_AT_HEADER = "oac-arrived-at";
+    /** Request attribute: the account a callback's path names (/wechat: the default one). */
+    static final String ACCOUNT = "oac.account";
+    /** The same as a request header for the route ({@code ${header:oac-account}}); a client's own is never shown. */
+    static final String ACCOUNT_HEADER = "oac-account";
     /** Request attribute: the body as read, handed to the async dispatch that carries the request on. */
     static final String BODY = "oac.body";
     private static final byte[] NO_BODY = new byte[0];
 
     @Bean
     FilterRegistrationBean<Gate> callbackGateFilter(ChatProperties properties, WechatSignature signature,
-                                                    ReplayGuard replayGuard) {
+                                                    ReplayGuard replayGuard, Accounts accounts) {
         Gate gate = new Gate(properties.callback().maxBodySize().toBytes(),
                 properties.callback().readTimeout().toMillis(), properties.sandbox().active(), signature, replayGuard,
-                Runtime.getRuntime().maxMemory() / 8);
+                Runtime.getRuntime().maxMemory() / 8, java.util.Set.copyOf(accounts.names()));
         FilterRegistrationBean<Gate> registration = new FilterRegistrationBean<>(gate);
         registration.addUrlPatterns("/*");
         // REQUEST: every request as it arrives; ASYNC: a request whose body was read goes on with it
@@ -106,9 +112,12 @@ public class CallbackGate {
          */
         private final long maxBuffered;
         private final java.util.concurrent.atomic.AtomicLong buffered = new java.util.concurrent.atomic.AtomicLong();
+        /** The configured accounts' names: /wechat/<name> for each but the default one, at /wechat. */
+        private final java.util.Set<String> accounts;
 
         Gate(long limit, long readTimeoutMillis, boolean sandbox, WechatSignature signature,
-             ReplayGuard replayGuard, long maxBuffered) {
+             ReplayGuard replayGuard, long maxBuffered, java.util.Set<String> accounts) {
+            this.accounts = accounts;
             this.limit = limit;
             this.readTimeoutMillis = readTimeoutMillis;
             this.sandbox = sandbox;
@@ -151,10 +160,16 @@ public class CallbackGate {
                 return;
             }
             boolean callback = path.equals("/wechat") || path.startsWith("/wechat/");
-            if (callback && !signedAndFresh(query)) {
-                refuse(request, response, 403, "forbidden");
+            String account = callback ? account(path) : null;
+            if (callback && account == null) {
+                refuse(request, response, 404, "not found"); // no account of that name: nothing says which exist
                 return;
             }
+            if (callback && !signedAndFresh(account, query)) {
+                refuse(request, response, 403, "forbidden"); // another account's token signs nothing here
+                return;
+            }
+            request.setAttribute(ACCOUNT, account);
             // even without a body: Spring would try to parse a multipart or form request itself, and fail with 500
             String refusal = callback || path.startsWith("/admin/") ? unsupported(request) : null;
             if (refusal != null) {
@@ -228,9 +243,19 @@ public class CallbackGate {
             return request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;
         }
 
-        private boolean signedAndFresh(Map<String, List<String>> query) {
+        /** The account a callback path names: /wechat the default one, /wechat/<name> another; null: none. */
+        private String account(String path) {
+            if (path.equals("/wechat")) {
+                return Accounts.DEFAULT;
+            }
+            String name = path.substring("/wechat/".length());
+            return !name.equals(Accounts.DEFAULT) && accounts.contains(name) ? name : null;
+        }
+
+        private boolean signedAndFresh(String account, Map<String, List<String>> query) {
             try {
-                signature.requireValid(first(query, "signature"), first(query, "timestamp"), first(query, "nonce"));
+                signature.forAccount(account).requireValid(first(query, "signature"), first(query, "timestamp"),
+                        first(query, "nonce"));
                 replayGuard.requireFresh(first(query, "timestamp"));
                 return true;
             } catch (ForgedCallbackException refused) {
@@ -520,18 +545,18 @@ public class CallbackGate {
 
         @Override
         public String getHeader(String name) {
-            if (ARRIVED_AT_HEADER.equalsIgnoreCase(name)) {
-                return arrivedAt();
+            if (isOurs(name)) {
+                return ours(name);
             }
             return hidden(name) ? null : super.getHeader(name);
         }
 
         @Override
         public java.util.Enumeration<String> getHeaders(String name) {
-            if (ARRIVED_AT_HEADER.equalsIgnoreCase(name)) {
-                String arrived = arrivedAt();
-                return arrived == null ? java.util.Collections.emptyEnumeration()
-                        : java.util.Collections.enumeration(java.util.List.of(arrived));
+            if (isOurs(name)) {
+                String value = ours(name);
+                return value == null ? java.util.Collections.emptyEnumeration()
+                        : java.util.Collections.enumeration(java.util.List.of(value));
             }
             return hidden(name) ? java.util.Collections.emptyEnumeration() : super.getHeaders(name);
         }
@@ -539,15 +564,25 @@ public class CallbackGate {
         @Override
         public java.util.Enumeration<String> getHeaderNames() {
             java.util.List<String> names = new java.util.ArrayList<>(java.util.Collections.list(super.getHeaderNames())
-                    .stream().filter(name -> !hidden(name) && !ARRIVED_AT_HEADER.equalsIgnoreCase(name)).toList());
-            if (arrivedAt() != null) {
-                names.add(ARRIVED_AT_HEADER);
+                    .stream().filter(name -> !hidden(name) && !isOurs(name)).toList());
+            for (String name : List.of(ARRIVED_AT_HEADER, ACCOUNT_HEADER)) {
+                if (ours(name) != null) {
+                    names.add(name);
+                }
             }
             return java.util.Collections.enumeration(names);
         }
 
-        private String arrivedAt() {
-            return getAttribute(ARRIVED_AT) instanceof Long arrived ? Long.toString(arrived) : null;
+        /** The headers the gate sets from what it decided (a client's own of these names are never shown). */
+        private static boolean isOurs(String name) {
+            return ARRIVED_AT_HEADER.equalsIgnoreCase(name) || ACCOUNT_HEADER.equalsIgnoreCase(name);
+        }
+
+        private String ours(String name) {
+            if (ARRIVED_AT_HEADER.equalsIgnoreCase(name)) {
+                return getAttribute(ARRIVED_AT) instanceof Long arrived ? Long.toString(arrived) : null;
+            }
+            return getAttribute(ACCOUNT) instanceof String account ? account : null;
         }
 
         private static boolean hidden(String name) {

@@ -23,17 +23,21 @@ public class CallbackReader {
         this.xml = xml;
     }
 
-    /** arrivedAt: epoch ms, as CallbackGate noted it (null when the request did not pass it: now). */
+    /**
+     * arrivedAt: epoch ms, as CallbackGate noted it (null when the request did not pass it: now); account: the one
+     * whose path the callback came to, as the gate decided (null: the default one).
+     */
     public Callback read(String timestamp, String nonce, String encryptType, String msgSignature, String signature,
-                         Long arrivedAt, String body) throws IOException {
-        crypto.requireEncryptedWhenKeyed(encryptType);
+                         Long arrivedAt, String account, String body) throws IOException {
+        String to = account == null ? Accounts.DEFAULT : account;
+        crypto.requireEncryptedWhenKeyed(to, encryptType);
         if (body == null || body.isEmpty()) {
             throw new MalformedCallbackException("empty callback");
         }
         InboundMessage message = xml.parse(body);
         WechatCrypto replyCrypto = null;
         if ("aes".equals(encryptType)) {
-            CallbackCrypto.Opened opened = crypto.open(message, body, timestamp, nonce, msgSignature);
+            CallbackCrypto.Opened opened = crypto.open(to, message, body, timestamp, nonce, msgSignature);
             message = xml.parse(opened.xml());
             replyCrypto = opened.crypto();
         }
@@ -42,6 +46,6 @@ public class CallbackReader {
         }
         // only a body opened under a key had its msg_signature checked; encrypt_type=aes without one proves nothing
         return new Callback(message, signature, replyCrypto == null ? ReplayGuard.digest(body) : null, replyCrypto,
-                timestamp, nonce, arrivedAt == null ? System.currentTimeMillis() : arrivedAt, Accounts.DEFAULT);
+                timestamp, nonce, arrivedAt == null ? System.currentTimeMillis() : arrivedAt, to);
     }
 }

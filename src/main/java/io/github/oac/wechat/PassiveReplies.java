@@ -46,7 +46,7 @@ public class PassiveReplies {
             String nonce = callback.nonce();
             String encrypted = crypto.encrypt(xml);
             xml = "<xml><Encrypt>" + cdata(encrypted) + "</Encrypt>"
-                    + "<MsgSignature>" + cdata(signature.signWithToken(timestamp, nonce, encrypted)) + "</MsgSignature>"
+                    + "<MsgSignature>" + cdata(signature.forAccount(callback.account()).signWithToken(timestamp, nonce, encrypted)) + "</MsgSignature>"
                     + "<TimeStamp>" + digits(timestamp) + "</TimeStamp>"
                     + "<Nonce>" + cdata(nonce) + "</Nonce></xml>";
         }

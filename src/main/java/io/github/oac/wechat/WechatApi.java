@@ -1,6 +1,5 @@
 package io.github.oac.wechat;
 
-import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -41,11 +40,6 @@ public class WechatApi {
         return "done";
     }
 
-    /** Throws {@link WechatApiException} unless the call succeeded (HTTP 2xx, errcode absent or 0). */
-    void check(Exchange exchange) {
-        outcome(exchange.getMessage().getBody(String.class), status(exchange), "again");
-    }
-
     private static int errcode(JsonNode answer, int status) {
         if (answer.isMissingNode()) {
             return status / 100 == 2 ? UNREADABLE : 0;
@@ -63,10 +57,5 @@ public class WechatApi {
         } catch (Exception notJson) {
             return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
         }
-    }
-
-    private static int status(Exchange exchange) {
-        Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
-        return status == null ? 200 : status;
     }
 }

@@ -5,28 +5,48 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Map;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
-import io.github.oac.config.ChatProperties;
+import io.github.oac.config.Accounts;
 
 /**
- * WeChat's callback signature: SHA-1 over the sorted, concatenated values (token, timestamp, nonce[, Encrypt]).
- * Called from the callback routes as {@code wechatSignature}.
+ * WeChat's callback signature: SHA-1 over the sorted, concatenated values (token, timestamp, nonce[, Encrypt]). Each
+ * account signs with its own token: the bean is the default account's, {@link #forAccount} another's. Called from the
+ * callback routes as {@code wechatSignature}.
  */
 @Component("wechatSignature")
 public class WechatSignature {
 
     private final String token;
+    /** Every account's signature, by name. */
+    private final Map<String, WechatSignature> accounts;
 
     @Autowired
-    public WechatSignature(ChatProperties properties) {
-        this(properties.wechat().token());
+    public WechatSignature(Accounts accounts) {
+        this.token = accounts.of(Accounts.DEFAULT).token();
+        Map<String, WechatSignature> all = new java.util.HashMap<>();
+        for (String name : accounts.names()) {
+            all.put(name, name.equals(Accounts.DEFAULT) ? this : new WechatSignature(accounts.of(name).token()));
+        }
+        this.accounts = Map.copyOf(all);
     }
 
+    /** One token's signature, as the default account's (tests). */
     WechatSignature(String token) {
         this.token = token;
+        this.accounts = Map.of(Accounts.DEFAULT, this);
+    }
+
+    /** The signature of the account of that name (a callback's path named it; the gate refused unknown names). */
+    public WechatSignature forAccount(String account) {
+        WechatSignature signature = accounts.get(account == null ? Accounts.DEFAULT : account);
+        if (signature == null) {
+            throw new ForgedCallbackException(); // an account nobody configured signs nothing
+        }
+        return signature;
     }
 
     /** Throws {@link ForgedCallbackException} unless {@code signature} is the signature of timestamp and nonce. */

@@ -143,15 +143,19 @@ class HaComposeProfileTest {
                 assertThat(answered.statusCode()).isEqualTo(200);
                 assertThat(answered.body()).isEqualTo("success");
             }
-            assertThat(second.getAllServeEvents().size() - before).isEqualTo(4);
+            assertThat(post(port, "/wechat/shop?signature=s", "<xml/>").body()).as("another account's path")
+                    .isEqualTo("success");
+            assertThat(second.getAllServeEvents().size() - before).isEqualTo(5);
 
+            assertThat(post(port, "/wechat/shop/more", "<xml/>").statusCode()).as("no account's path")
+                    .isEqualTo(404);
             assertThat(get(port, "/console").statusCode()).as("the console is not behind the balancer")
                     .isEqualTo(404);
             assertThat(get(port, "/admin/dead-letters").statusCode()).isEqualTo(404);
             assertThat(post(port, "/wechat", "x".repeat(70_000)).statusCode()).as("larger than a callback")
                     .isEqualTo(413);
             assertThat(second.getAllServeEvents().size() - before).as("refused ones never reach an instance")
-                    .isEqualTo(4);
+                    .isEqualTo(5);
         } finally {
             nginx.destroy();
             nginx.waitFor(10, TimeUnit.SECONDS);
