@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -37,6 +38,10 @@ import io.github.oac.wechat.WechatSignature;
         "chat.accounts.shop.app-secret=shop-secret-never-logged",
         "chat.accounts.shop.system-prompt=" + SeveralAccountsTest.SHOP_PROMPT,
         "chat.accounts.shop.model=shop-model",
+        "chat.accounts.city.token=citytoken",
+        "chat.accounts.city.app-id=wxcity0000000001",
+        "chat.accounts.city.app-secret=city-secret-never-logged",
+        "chat.accounts.city.delivery=auto",
 })
 class SeveralAccountsTest extends RouteTestSupport {
 
@@ -144,7 +149,31 @@ class SeveralAccountsTest extends RouteTestSupport {
     }
 
     @Test
-    void anAnswerWechatRefusesForGoodIsADeadLetterOfTheFollowersAccount() throws Exception {
+    void anAccountWithoutTheCustomerServiceApiTurnsPassiveWhileTheOthersStillPush() throws Exception {
+        String resident = newOpenid();
+        String home = newOpenid();
+        String longAnswer = "长".repeat(1000); // more than one passive reply holds: hybrid pushes it
+        stubAnswer("city question", longAnswer, 0);
+        stubAnswer("home question", "home answer", 0);
+        stubs.stubFor(post(urlPathEqualTo(SEND)).withRequestBody(matchingJsonPath("$.touser", equalTo(resident)))
+                .atPriority(1).willReturn(okJson("{\"errcode\":48001,\"errmsg\":\"api unauthorized\"}")));
+
+        postTo("city", "citytoken", textMessage(resident, newMsgId(), "city question"));
+        awaitQuiet(QUIET);
+        postCallback(textMessage(home, newMsgId(), "home question"));
+        awaitQuiet(QUIET);
+
+        Keys city = new Keys("oac:").forAccount("city");
+        assertThat(redis.opsForValue().get(city.deliveryMode())).isEqualTo("passive");
+        assertThat(redis.hasKey(keys.deliveryMode())).as("the default account still pushes").isFalse();
+        assertThat(textsSentTo(home)).containsExactly("home answer");
+        ResponseEntity<String> next = postTo("city", "citytoken", eventMessage(resident, "CLICK", "NOTHING"));
+        assertThat(passiveText(next.getBody())).as("the answer WeChat would not take by push, in the next reply")
+                .startsWith("长长长");
+    }
+
+    @Test
+    void anAnswerWechatRefusesForGoodIsADeadLetterOfTheFollowersAccountAndIsReplayedThere() throws Exception {
         String customer = "oshop" + newOpenid();
         String msgId = newMsgId();
         stubAnswer("refused?", "never delivered", 0);
@@ -158,6 +187,32 @@ class SeveralAccountsTest extends RouteTestSupport {
         assertThat(letter).isNotNull();
         assertThat(json.readTree(letter.toString()).path("account").asText()).isEqualTo("shop");
         assertThat(redis.opsForHash().hasKey(keys.deadLetters(), msgId)).as("not the default account's").isFalse();
+        assertThat(admin(HttpMethod.GET, "/admin/dead-letters?account=shop").getBody()).contains(msgId);
+        assertThat(admin(HttpMethod.GET, "/admin/dead-letters").getBody()).doesNotContain(msgId);
+        ResponseEntity<String> unknown = admin(HttpMethod.GET, "/admin/dead-letters?account=nope%22x");
+        assertThat(unknown.getStatusCode()).as(String.valueOf(unknown.getBody())).isEqualTo(HttpStatus.BAD_REQUEST);
+        assertThat(unknown.getBody()).isEqualTo("{\"error\":\"no such account\"}");
+        assertThat(admin(HttpMethod.POST, "/admin/dead-letters/" + msgId + "/replay").getStatusCode())
+                .as("no such letter in the default account").isEqualTo(HttpStatus.NOT_FOUND);
+        assertThat(admin(HttpMethod.POST, "/admin/dead-letters/replay?account=nope").getBody())
+                .isEqualTo("{\"error\":\"no such account\"}");
+
+        stubs.stubFor(post(urlPathEqualTo(SEND)).withRequestBody(matchingJsonPath("$.touser", equalTo(customer)))
+                .atPriority(1).willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")));
+        assertThat(admin(HttpMethod.POST, "/admin/dead-letters/" + msgId + "/replay?account=shop").getStatusCode())
+                .isEqualTo(HttpStatus.OK);
+        awaitQuiet(QUIET);
+        assertThat(textsSentTo(customer)).as("answered in the shop, under the shop's token")
+                .containsExactly("never delivered", "never delivered");
+        assertThat(sendsTo(customer)).allMatch(send -> send.queryParameter("access_token").firstValue()
+                .equals(SHOP_ACCESS_TOKEN));
+        assertThat(redis.opsForHash().hasKey(shopKeys.deadLetters(), msgId)).isFalse();
+    }
+
+    private ResponseEntity<String> admin(HttpMethod method, String path) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setBearerAuth(ADMIN_TOKEN);
+        return http.exchange(path, method, new HttpEntity<>(headers), String.class);
     }
 
     private ResponseEntity<String> postTo(String account, String token, String xml) {

@@ -129,7 +129,7 @@ public class AnswerDelivery {
             java.time.Duration photoTtl = photoKeep.minusMillis(turn.receivedAt() > 0
                     ? Math.max(0, System.currentTimeMillis() - turn.receivedAt()) : 0);
             // passive: the rest is kept for the continue command once the follower has the first part (Outbox)
-            boolean handOut = DeliveryMode.PASSIVE.equals(mode.current());
+            boolean handOut = DeliveryMode.PASSIVE.equals(mode.current(turn.follower().account()));
             if (!(handOut ? inbox.commitForHandOut(turn, reply.text(), reply.generated(), memory, keepPhoto, photoTtl)
                     : inbox.commit(turn, reply.text(), reply.generated(), memory, delivery.rest(), keepPhoto,
                     photoTtl))) {
@@ -137,7 +137,7 @@ public class AnswerDelivery {
             }
         }
         inFlight.put(turn.token(), delivery);
-        if (mode.offers()) {
+        if (mode.offers(turn.follower().account())) {
             offer(turn, delivery);
         }
         return nextPart(turn, delivery);
@@ -169,7 +169,7 @@ public class AnswerDelivery {
         if (!delivery.hasNext() || delivery.index() > 0) {
             return;
         }
-        String current = mode.current();
+        String current = mode.current(turn.follower().account());
         if (DeliveryMode.PASSIVE.equals(current)) {
             offerPassive(turn, delivery, "");
             return;

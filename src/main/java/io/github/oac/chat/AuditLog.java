@@ -14,7 +14,7 @@ import io.github.oac.wechat.Openids;
 /**
  * The audit trail (chat.audit.enabled): per answered message one INFO line on the logger {@code audit}, with
  * LOG_FORMAT=json a JSON line whose fields are msgId, openid (masked), account (the Official Account's id the message
- * was sent to), time, question, answer (as delivered: the label included), label, moderation (passed, question
+ * was sent to), accountName (its name here: default, or chat.accounts.<name>), time, question, answer (as delivered: the label included), label, moderation (passed, question
  * blocked, answer blocked). It holds followers' texts, never a secret, and is off unless asked for. Called as
  * {@code auditLog}.
  */
@@ -43,6 +43,7 @@ public class AuditLog {
                 .addKeyValue("msgId", turn.msgKey())
                 .addKeyValue("openid", Openids.masked(turn.openid()))
                 .addKeyValue("account", turn.message().toUserName())
+                .addKeyValue("accountName", turn.follower().account())
                 .addKeyValue("time", Instant.now().toString())
                 .addKeyValue("question", question)
                 .addKeyValue("answer", answer)

@@ -1,6 +1,8 @@
 package io.github.oac.chat;
 
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -9,17 +11,19 @@ import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 
-import io.github.oac.config.ChatProperties;
+import io.github.oac.config.Accounts;
 import io.github.oac.store.Keys;
+import io.github.oac.wechat.Follower;
 import io.github.oac.wechat.WechatApiException;
 import jakarta.annotation.PostConstruct;
 
 /**
- * How answers reach followers (chat.delivery.mode, WECHAT_DELIVERY): push, passive, hybrid, or auto, which is hybrid
- * until WeChat answers a push with 48001 (the account has no customer-service API) and passive from then on, for
- * every instance: the switch is kept in Redis ({@code oac:delivery}) and announced on the replies channel. The
- * callback reads the mode in its admission step; the answering side keeps a copy here. Called as
- * {@code deliveryMode}.
+ * How answers reach followers (chat.delivery.mode, WECHAT_DELIVERY; chat.accounts.<name>.delivery for another
+ * account): push, passive, hybrid, or auto, which is hybrid until WeChat answers a push with 48001 (the account has no
+ * customer-service API) and passive from then on, for every instance: the switch is kept in Redis, one key an account
+ * ({@code oac:{<account>}:delivery}), and announced on the replies channel. Each account has its own mode: one that
+ * turned out to need passive delivery changes nothing for another. The callback reads the mode in its admission
+ * step; the answering side keeps a copy here. Called as {@code deliveryMode}.
  */
 @Component("deliveryMode")
 public class DeliveryMode {
@@ -31,69 +35,99 @@ public class DeliveryMode {
     private static final Set<String> MODES = Set.of(PUSH, PASSIVE, HYBRID, AUTO);
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryMode.class);
 
-    private final String configured;
     private final StringRedisTemplate redis;
     private final Keys keys;
-    private final AtomicBoolean switchReported = new AtomicBoolean();
-    private volatile boolean learnedPassive;
+    private final Map<String, Account> accounts = new HashMap<>();
 
-    public DeliveryMode(ChatProperties properties, StringRedisTemplate redis, Keys keys) {
-        this.configured = properties.delivery().mode() == null ? AUTO
-                : properties.delivery().mode().strip().toLowerCase(Locale.ROOT);
-        if (!MODES.contains(configured)) {
-            throw new IllegalArgumentException("chat.delivery.mode (WECHAT_DELIVERY) must be one of push, passive, "
-                    + "hybrid, auto; it is '" + properties.delivery().mode() + "'");
+    /** One account's mode: as configured, and whether auto learnt that it needs passive delivery. */
+    private static final class Account {
+        private final String configured;
+        private final Keys keys;
+        private final AtomicBoolean switchReported = new AtomicBoolean();
+        private volatile boolean learnedPassive;
+
+        Account(String configured, Keys keys) {
+            this.configured = configured;
+            this.keys = keys;
         }
-        this.redis = redis;
-        this.keys = keys;
     }
 
-    /** The mode in force now: auto resolved to hybrid, or passive once the account turned out to need it. */
-    public String current() {
-        if (!AUTO.equals(configured)) {
-            return configured;
+    public DeliveryMode(Accounts accounts, StringRedisTemplate redis, Keys keys) {
+        this.redis = redis;
+        this.keys = keys;
+        for (String name : accounts.names()) {
+            String mode = accounts.of(name).delivery();
+            String configured = mode == null || mode.isBlank() ? AUTO : mode.strip().toLowerCase(Locale.ROOT);
+            if (!MODES.contains(configured)) {
+                throw new IllegalArgumentException((Accounts.DEFAULT.equals(name) ? "chat.delivery.mode "
+                        + "(WECHAT_DELIVERY)" : "chat.accounts." + name + ".delivery") + " must be one of push, "
+                        + "passive, hybrid, auto; it is '" + mode + "'");
+            }
+            this.accounts.put(name, new Account(configured, keys.forAccount(name)));
         }
-        return learnedPassive ? PASSIVE : HYBRID;
+    }
+
+    private Account account(String name) {
+        Account account = accounts.get(name == null ? Accounts.DEFAULT : name);
+        if (account == null) {
+            throw new IllegalArgumentException("no account named " + name);
+        }
+        return account;
+    }
+
+    /**
+     * The account's mode in force now: auto resolved to hybrid, or passive once the account turned out to need it.
+     */
+    public String current(String name) {
+        Account account = account(name);
+        if (!AUTO.equals(account.configured)) {
+            return account.configured;
+        }
+        return account.learnedPassive ? PASSIVE : HYBRID;
     }
 
     /** Answers go back inside callback replies (hybrid, passive), not only by customer-service message. */
-    public boolean offers() {
-        return !PUSH.equals(current());
+    public boolean offers(String account) {
+        return !PUSH.equals(current(account));
     }
 
     /** The customer-service API may be used (push, hybrid): the typing indicator too. */
-    public boolean pushes() {
-        return !PASSIVE.equals(current());
+    public boolean pushes(String account) {
+        return !PASSIVE.equals(current(account));
     }
 
-    /** auto, and WeChat just said the account has no customer-service API: switch to passive delivery. */
-    public boolean switchesOn(Exception refusal) {
-        return AUTO.equals(configured) && refusal instanceof WechatApiException wechat && wechat.isPermissionMissing();
+    /** auto, and WeChat just said the follower's account has no customer-service API: switch to passive delivery. */
+    public boolean switchesOn(Follower follower, Exception refusal) {
+        return AUTO.equals(account(follower.account()).configured) && refusal instanceof WechatApiException wechat
+                && wechat.isPermissionMissing();
     }
 
-    /** From now on, on every instance, answers go back in callback replies only. */
-    public void switchToPassive() {
-        learnedPassive = true;
-        redis.opsForValue().set(keys.deliveryMode(), PASSIVE);
+    /** From now on, on every instance, answers go back in callback replies only, in the follower's account. */
+    public void switchToPassive(Follower follower) {
+        Account account = account(follower.account());
+        account.learnedPassive = true;
+        redis.opsForValue().set(account.keys.deliveryMode(), PASSIVE);
         redis.convertAndSend(keys.repliesChannel(), "mode");
-        if (switchReported.compareAndSet(false, true)) {
-            LOG.warn("WeChat answered 48001 (api unauthorized): this Official Account has no customer-service API "
-                    + "(an unverified subscription account, say). Delivery switches from hybrid to passive for good: "
-                    + "answers go back in the reply to the follower's message, within WeChat's three deliveries of "
-                    + "it, else with the follower's next message; nothing is pushed. Answers that were waiting for a "
-                    + "push wait for the follower's next message. (Kept in Redis as oac:delivery; delete that key "
-                    + "once the account is verified.)");
+        if (account.switchReported.compareAndSet(false, true)) {
+            LOG.warn("WeChat answered 48001 (api unauthorized): the Official Account {} has no customer-service API "
+                    + "(an unverified subscription account, say). Its delivery switches from hybrid to passive for "
+                    + "good: answers go back in the reply to the follower's message, within WeChat's three deliveries "
+                    + "of it, else with the follower's next message; nothing is pushed. Answers that were waiting for "
+                    + "a push wait for the follower's next message. (Kept in Redis as {}; delete that key once the "
+                    + "account is verified.)", follower.account(), account.keys.deliveryMode());
         }
     }
 
-    /** Re-reads what the account turned out to need (another instance may have switched, or before a restart). */
+    /** Re-reads what each account turned out to need (another instance may have switched, or before a restart). */
     @PostConstruct
     public void refresh() {
-        if (AUTO.equals(configured)) {
-            try {
-                learnedPassive = PASSIVE.equals(redis.opsForValue().get(keys.deliveryMode()));
-            } catch (RuntimeException redisDown) {
-                // keep what we knew; the next refresh tries again
+        for (Account account : accounts.values()) {
+            if (AUTO.equals(account.configured)) {
+                try {
+                    account.learnedPassive = PASSIVE.equals(redis.opsForValue().get(account.keys.deliveryMode()));
+                } catch (RuntimeException redisDown) {
+                    // keep what we knew; the next refresh tries again
+                }
             }
         }
     }

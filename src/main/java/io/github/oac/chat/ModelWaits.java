@@ -83,7 +83,7 @@ public class ModelWaits {
 
     /** Best effort, on the side: never delays or fails the answer. Not in passive delivery (no customer-service API). */
     private void showTyping(Turn turn) {
-        if (!stillWaiting(turn) || !mode.pushes()) {
+        if (!stillWaiting(turn) || !mode.pushes(turn.follower().account())) {
             return;
         }
         try {

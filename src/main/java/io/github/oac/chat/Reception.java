@@ -58,7 +58,7 @@ public class Reception {
         if (question) {
             refusal = !requests.triggered(message) ? "ignored" : backpressure.full() ? "busy" : null;
         }
-        return admission.admit(callback, question, refusal, mode.current());
+        return admission.admit(callback, question, refusal, mode.current(callback.account()));
     }
 
     /** What the follower left before unfollowing is forgotten: idempotent, so WeChat's re-delivery may repeat it. */

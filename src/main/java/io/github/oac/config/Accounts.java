@@ -29,7 +29,8 @@ public class Accounts {
      * callbacks. Holds secrets (the token, the AppSecret, the EncodingAESKey): never logged.
      */
     public record Settings(String name, String path, String token, String appId, String appSecret,
-                           String encodingAesKey, String encodingAesKeyPrevious, String systemPrompt, String model) {
+                           String encodingAesKey, String encodingAesKeyPrevious, String delivery, String systemPrompt,
+                           String model) {
 
         @Override
         public String toString() {
@@ -41,7 +42,7 @@ public class Accounts {
 
     /** The default account only (tests that build the store's beans by hand). */
     public Accounts() {
-        this.byName = Map.of(DEFAULT, new Settings(DEFAULT, "/wechat", "", "", "", "", "", "", ""));
+        this.byName = Map.of(DEFAULT, new Settings(DEFAULT, "/wechat", "", "", "", "", "", "", "", ""));
     }
 
     @org.springframework.beans.factory.annotation.Autowired
@@ -49,7 +50,8 @@ public class Accounts {
         ChatProperties.Wechat wechat = properties.wechat();
         ChatProperties.Openai openai = properties.openai();
         Settings base = new Settings(DEFAULT, "/wechat", wechat.token(), wechat.appId(), wechat.appSecret(),
-                or(wechat.encodingAesKey(), ""), or(wechat.encodingAesKeyPrevious(), ""), openai.systemPrompt(),
+                or(wechat.encodingAesKey(), ""), or(wechat.encodingAesKeyPrevious(), ""),
+                properties.delivery() == null ? null : properties.delivery().mode(), openai.systemPrompt(),
                 openai.model());
         Map<String, Settings> accounts = new LinkedHashMap<>();
         accounts.put(DEFAULT, base);
@@ -79,7 +81,8 @@ public class Accounts {
             }
             accounts.put(name, new Settings(name, "/wechat/" + name, token, appId, appSecret,
                     or(account.encodingAesKey(), "").strip(), or(account.encodingAesKeyPrevious(), "").strip(),
-                    or(account.systemPrompt(), base.systemPrompt()), or(account.model(), base.model())));
+                    or(account.delivery(), base.delivery()), or(account.systemPrompt(), base.systemPrompt()),
+                    or(account.model(), base.model())));
         });
         this.byName = Collections.unmodifiableMap(accounts);
     }

@@ -158,6 +158,22 @@ public class DeadLetters {
     public record Page(List<JsonNode> letters, String next) {
     }
 
+    /** An operator named an account this service does not have (?account=): 400, without repeating the name. */
+    public static class UnknownAccount extends BadPage {
+        UnknownAccount() {
+            super("no such account");
+        }
+    }
+
+    /** The names of an account's keys, for an operator's ?account= (null or empty: the default account). */
+    private Keys keysOf(String account) {
+        String name = account == null || account.isBlank() ? Accounts.DEFAULT : account.strip();
+        if (!accounts.names().contains(name)) {
+            throw new UnknownAccount();
+        }
+        return keys.forAccount(name);
+    }
+
     /** A page's request could not be understood: 400. */
     public static class BadPage extends IllegalArgumentException {
         BadPage(String message) {
@@ -218,10 +234,12 @@ public class DeadLetters {
      * previous page: the position of its last letter, so letters replayed, purged or added meanwhile neither shift
      * the pages nor make one repeat or skip a letter that stays.
      */
-    public Page page(@Header("limit") String limit, @Header("cursor") String cursor) throws JsonProcessingException {
+    public Page page(@Header("account") String account, @Header("limit") String limit,
+                     @Header("cursor") String cursor) throws JsonProcessingException {
+        Keys keys = keysOf(account);
         int size = parseLimit(limit);
         Position after = cursor == null || cursor.isBlank() ? null : Position.decode(cursor);
-        List<Entry> entries = entriesAfter(after, size + 1);
+        List<Entry> entries = entriesAfter(keys, after, size + 1);
         List<JsonNode> letters = new ArrayList<>();
         for (Entry entry : entries.subList(0, Math.min(size, entries.size()))) {
             if (entry.letter() != null) {
@@ -248,7 +266,8 @@ public class DeadLetters {
      * (requeue keeps the letter's deadAt), then the letter goes unless the message died again meanwhile; a replay
      * cut off between them, or two at once, neither loses the message nor queues it twice.
      */
-    public Follower replay(String id) throws JsonProcessingException {
+    public Follower replay(String account, String id) throws JsonProcessingException {
+        Keys keys = keysOf(account);
         String key = keys.deadLetters();
         Object stored = redis.opsForHash().get(key, id);
         if (stored == null) {
@@ -274,17 +293,18 @@ public class DeadLetters {
      * Replays every letter that was dead when the call began, page by page; returns the followers to wake. A letter
      * that dies again while this runs is new, and is left for the next call rather than replayed over and over.
      */
-    public List<Follower> replayAll() throws JsonProcessingException {
+    public List<Follower> replayAll(String account) throws JsonProcessingException {
+        Keys keys = keysOf(account);
         long began = clock.millis();
         List<Follower> openids = new ArrayList<>();
         Position after = null;
         while (true) {
-            List<Entry> entries = entriesAfter(after, REPLAY_BATCH);
+            List<Entry> entries = entriesAfter(keys, after, REPLAY_BATCH);
             for (Entry entry : entries) {
                 if (entry.position().score() > began) {
                     return openids;
                 }
-                Follower openid = replay(entry.position().id());
+                Follower openid = replay(keys.account(), entry.position().id());
                 if (openid != null && !openids.contains(openid)) {
                     openids.add(openid);
                 }
@@ -344,7 +364,7 @@ public class DeadLetters {
     }
 
     @SuppressWarnings("unchecked")
-    private List<Entry> entriesAfter(Position after, int want) {
+    private List<Entry> entriesAfter(Keys keys, Position after, int want) {
         List<Object> flat = PAGE.run(redis, new PageCall(keys.deadLetters(), keys.deadLettersByTime(),
                 after == null ? "0" : Long.toString(after.score()), after == null ? "" : after.id(),
                 Integer.toString(want)));
