@@ -42,6 +42,9 @@ import io.github.oac.wechat.WechatSignature;
         "chat.accounts.city.app-id=wxcity0000000001",
         "chat.accounts.city.app-secret=city-secret-never-logged",
         "chat.accounts.city.delivery=auto",
+        "chat.accounts.shop.welcome=欢迎光临小店",
+        "chat.accounts.city.rate-limit=1",
+        "chat.rate-limit.per-minute=0",
 })
 class SeveralAccountsTest extends RouteTestSupport {
 
@@ -52,6 +55,8 @@ class SeveralAccountsTest extends RouteTestSupport {
     private static final Duration QUIET = Duration.ofSeconds(15);
 
     private final Keys shopKeys = new Keys("oac:").forAccount("shop");
+    @org.springframework.beans.factory.annotation.Value("${chat.replies.rate-limited}")
+    String rateLimited;
 
     @BeforeEach
     void twoAppIdsTwoTokens() {
@@ -112,6 +117,21 @@ class SeveralAccountsTest extends RouteTestSupport {
             assertThat(refused.getStatusCode()).as(unknown).isEqualTo(HttpStatus.NOT_FOUND);
             assertThat(refused.getBody()).as("names no account").doesNotContain("shop");
         }
+        // the account comes from the path alone: neither a query parameter nor a header of the gate's can name it
+        assertThat(postCallback(xml, signedQuery(TOKEN) + "&oac-account=shop").getStatusCode())
+                .isEqualTo(HttpStatus.BAD_REQUEST);
+        assertThat(postCallback(xml, signedQuery(TOKEN) + "&OAC-Arrived-At=0").getStatusCode())
+                .isEqualTo(HttpStatus.BAD_REQUEST);
+        HttpHeaders spoofed = new HttpHeaders();
+        spoofed.setContentType(MediaType.TEXT_XML);
+        spoofed.set("oac-account", "shop");
+        String asDefault = newOpenid();
+        stubModelAnswer("default answer");
+        assertThat(http.postForEntity("/wechat?" + signedQuery(TOKEN), new HttpEntity<>(textMessage(asDefault,
+                newMsgId(), "whose?"), spoofed), String.class).getBody()).isEqualTo("success");
+        awaitQuiet(QUIET);
+        assertThat(redis.hasKey(keys.memory(asDefault))).as("answered in the default account").isTrue();
+        assertThat(redis.hasKey(shopKeys.memory(asDefault))).isFalse();
         String echostr = "shop-echo-" + newNonce();
         ResponseEntity<String> verified = http.getForEntity("/wechat/shop?" + signedQuery(SHOP_TOKEN) + "&echostr="
                 + echostr, String.class);
@@ -170,6 +190,30 @@ class SeveralAccountsTest extends RouteTestSupport {
         ResponseEntity<String> next = postTo("city", "citytoken", eventMessage(resident, "CLICK", "NOTHING"));
         assertThat(passiveText(next.getBody())).as("the answer WeChat would not take by push, in the next reply")
                 .startsWith("长长长");
+    }
+
+    @Test
+    void anAccountWelcomesAndLimitsItsFollowersItsOwnWay() throws Exception {
+        String customer = "oshop" + newOpenid();
+        String home = newOpenid();
+        stubModelAnswer("answered");
+
+        assertThat(passiveText(postTo("shop", SHOP_TOKEN, eventMessage(customer, "subscribe", null)).getBody()))
+                .isEqualTo("欢迎光临小店");
+        assertThat(passiveText(postCallback(eventMessage(home, "subscribe", null)).getBody()))
+                .as("the default account's welcome").isNotEqualTo("欢迎光临小店").isNotBlank();
+
+        String resident = newOpenid();
+        postTo("city", "citytoken", textMessage(resident, newMsgId(), "one"));
+        ResponseEntity<String> second = postTo("city", "citytoken", textMessage(resident, newMsgId(), "two"));
+        assertThat(passiveText(second.getBody())).as("the city allows one question a minute")
+                .isEqualTo(rateLimited);
+        for (int i = 0; i < 3; i++) {
+            assertThat(postCallback(textMessage(home, newMsgId(), "home " + i)).getBody())
+                    .as("the default account has no limit here").isEqualTo("success");
+        }
+        awaitQuiet(QUIET);
+        assertThat(textsSentTo(home)).hasSize(3);
     }
 
     @Test

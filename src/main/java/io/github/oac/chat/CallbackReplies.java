@@ -2,6 +2,7 @@ package io.github.oac.chat;
 
 import org.springframework.stereotype.Component;
 
+import io.github.oac.config.Accounts;
 import io.github.oac.config.ChatProperties;
 import io.github.oac.ops.Metrics;
 import io.github.oac.store.Admission.Admitted;
@@ -26,9 +27,11 @@ public class CallbackReplies {
     private final PassiveReplies passiveReplies;
     private final Metrics metrics;
     private final ChatProperties.Replies texts;
+    private final Accounts accounts;
 
     public CallbackReplies(ReplyWaits replyWaits, ClickReplies clickReplies, PassiveReplies passiveReplies,
-                           Metrics metrics, ChatProperties properties) {
+                           Metrics metrics, Accounts accounts, ChatProperties properties) {
+        this.accounts = accounts;
         this.replyWaits = replyWaits;
         this.clickReplies = clickReplies;
         this.passiveReplies = passiveReplies;
@@ -45,7 +48,7 @@ public class CallbackReplies {
             case "full" -> texts.inboxFull();
             case "busy" -> texts.busy();
             case "limited" -> texts.rateLimited();
-            case "new" -> withoutModel(callback.message());
+            case "new" -> withoutModel(callback);
             // a replayed request, WeChat re-sending a message (answered once already), or a text without the
             // trigger prefix: acknowledged
             default -> null;
@@ -67,12 +70,13 @@ public class CallbackReplies {
     }
 
     /** What a message that is not a question gets: answered here, no model call; null for nothing to say. */
-    private String withoutModel(InboundMessage message) {
+    private String withoutModel(Callback callback) {
+        InboundMessage message = callback.message();
         if ("voice".equals(message.msgType())) {
             return texts.voiceUnrecognised(); // a recognised voice message is a question
         }
         if (message.isEvent("subscribe")) {
-            return texts.welcome();
+            return accounts.of(callback.account()).welcome(); // the account's own, or chat.replies.welcome
         }
         if (message.isEvent("CLICK")) {
             return clickReplies.replyFor(message.eventKey());

@@ -30,7 +30,7 @@ public class Accounts {
      */
     public record Settings(String name, String path, String token, String appId, String appSecret,
                            String encodingAesKey, String encodingAesKeyPrevious, String delivery, String systemPrompt,
-                           String model) {
+                           String model, String welcome, int rateLimit) {
 
         @Override
         public String toString() {
@@ -42,7 +42,7 @@ public class Accounts {
 
     /** The default account only (tests that build the store's beans by hand). */
     public Accounts() {
-        this.byName = Map.of(DEFAULT, new Settings(DEFAULT, "/wechat", "", "", "", "", "", "", "", ""));
+        this.byName = Map.of(DEFAULT, new Settings(DEFAULT, "/wechat", "", "", "", "", "", "", "", "", "", 0));
     }
 
     @org.springframework.beans.factory.annotation.Autowired
@@ -52,7 +52,8 @@ public class Accounts {
         Settings base = new Settings(DEFAULT, "/wechat", wechat.token(), wechat.appId(), wechat.appSecret(),
                 or(wechat.encodingAesKey(), ""), or(wechat.encodingAesKeyPrevious(), ""),
                 properties.delivery() == null ? null : properties.delivery().mode(), openai.systemPrompt(),
-                openai.model());
+                openai.model(), properties.replies() == null ? null : properties.replies().welcome(),
+                properties.rateLimit() == null ? 0 : properties.rateLimit().perMinute());
         Map<String, Settings> accounts = new LinkedHashMap<>();
         accounts.put(DEFAULT, base);
         Map<String, String> appIds = new LinkedHashMap<>();
@@ -82,7 +83,8 @@ public class Accounts {
             accounts.put(name, new Settings(name, "/wechat/" + name, token, appId, appSecret,
                     or(account.encodingAesKey(), "").strip(), or(account.encodingAesKeyPrevious(), "").strip(),
                     or(account.delivery(), base.delivery()), or(account.systemPrompt(), base.systemPrompt()),
-                    or(account.model(), base.model())));
+                    or(account.model(), base.model()), or(account.welcome(), base.welcome()),
+                    account.rateLimit() != null ? account.rateLimit() : base.rateLimit()));
         });
         this.byName = Collections.unmodifiableMap(accounts);
     }

@@ -46,11 +46,13 @@ public record ChatProperties(
     /**
      * One more Official Account, chat.accounts.<name>, answered at /wechat/<name> (the chat.wechat.* settings are the
      * account "default", at /wechat). token, appId and appSecret are the account's own and required; encodingAesKey
-     * (and the previous one, during a rotation) when it uses safe mode. delivery, systemPrompt and model left empty
-     * are the default account's (chat.delivery.mode, chat.openai.*).
+     * (and the previous one, during a rotation) when it uses safe mode. delivery, systemPrompt, model, welcome and
+     * rateLimit (questions a follower may ask a minute) left empty are the default account's (chat.delivery.mode,
+     * chat.openai.*, chat.replies.welcome, chat.rate-limit.per-minute).
      */
     public record Account(String token, String appId, String appSecret, String encodingAesKey,
-                          String encodingAesKeyPrevious, String delivery, String systemPrompt, String model) {
+                          String encodingAesKeyPrevious, String delivery, String systemPrompt, String model,
+                          String welcome, Integer rateLimit) {
     }
 
     /**

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.oac.wechat.Callback;
 import io.github.oac.wechat.Commands;
 import io.github.oac.wechat.Follower;
+import io.github.oac.config.Accounts;
 import io.github.oac.config.ChatProperties;
 import io.github.oac.wechat.InboundMessage;
 
@@ -89,7 +90,7 @@ public class Admission {
     private final Duration replayTtl;
     private final Duration dedupTtl;
     private final Duration dedupRecordTtl;
-    private final int perMinute;
+    private final Accounts accounts;
     private final int inboxMax;
     private final String retryWindow;
     private final String pendingTtl;
@@ -101,7 +102,8 @@ public class Admission {
 
     public Admission(StringRedisTemplate redis, ObjectMapper json, Commands commands, Keys keys,
                      LegacyKeys legacyKeys, WaitingFollowers waitingFollowers, ReplicaAcks replicaAcks,
-                     ChatProperties properties) {
+                     Accounts accounts, ChatProperties properties) {
+        this.accounts = accounts;
         this.redis = redis;
         this.replicaAcks = replicaAcks;
         this.json = json;
@@ -113,7 +115,6 @@ public class Admission {
         this.dedupTtl = properties.callback().dedupTtl();
         // a re-delivery under a signed request still on record must find its dedup record too
         this.dedupRecordTtl = dedupTtl.compareTo(replayTtl) > 0 ? dedupTtl : replayTtl;
-        this.perMinute = properties.rateLimit().perMinute();
         this.inboxMax = properties.queue().inboxMax();
         this.retryWindow = Script.millis(properties.delivery().retryWindow());
         this.pendingTtl = Script.millis(properties.delivery().pendingTtl());
@@ -149,7 +150,7 @@ public class Admission {
         Keys keys = this.keys.of(follower);
         legacyKeys.adopt(follower, msgKey); // only for a while after an upgrade that found old names
         // commands cost no model call, so they are never rate limited
-        int limit = question && !commands.isCommand(message) ? perMinute : 0;
+        int limit = question && !commands.isCommand(message) ? accounts.of(follower.account()).rateLimit() : 0;
         List<?> result;
         try {
             result = ADMIT.run(redis, new Admit(keys.dedup(openid, msgKey), keys.rate(openid),

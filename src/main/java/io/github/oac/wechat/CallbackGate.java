@@ -80,6 +80,14 @@ public class CallbackGate {
     static final String ACCOUNT = "oac.account";
     /** The same as a request header for the route ({@code ${header:oac-account}}); a client's own is never shown. */
     static final String ACCOUNT_HEADER = "oac-account";
+    /**
+     * The headers the gate sets from what it decided: a client's own headers of these names are never shown, and a
+     * query parameter of these names is refused.
+     */
+    static boolean isOurs(String name) {
+        return ARRIVED_AT_HEADER.equalsIgnoreCase(name) || ACCOUNT_HEADER.equalsIgnoreCase(name);
+    }
+
     /** Request attribute: the body as read, handed to the async dispatch that carries the request on. */
     static final String BODY = "oac.body";
     private static final byte[] NO_BODY = new byte[0];
@@ -153,6 +161,12 @@ public class CallbackGate {
             Map<String, List<String>> query = query(request.getQueryString());
             if (query.values().stream().anyMatch(values -> values.size() > 1)) {
                 refuse(request, response, 400, "bad request"); // which of two signatures or echostrs would be meant?
+                return;
+            }
+            if (query.keySet().stream().anyMatch(CallbackGate::isOurs)) {
+                // platform-http makes query parameters headers too: none may stand in for what this gate decides
+                // (the account, the arrival), which no signature covers
+                refuse(request, response, 400, "bad request");
                 return;
             }
             if (path.startsWith("/admin") && query.keySet().stream().anyMatch("authorization"::equalsIgnoreCase)) {
@@ -545,7 +559,7 @@ public class CallbackGate {
 
         @Override
         public String getHeader(String name) {
-            if (isOurs(name)) {
+            if (CallbackGate.isOurs(name)) {
                 return ours(name);
             }
             return hidden(name) ? null : super.getHeader(name);
@@ -553,7 +567,7 @@ public class CallbackGate {
 
         @Override
         public java.util.Enumeration<String> getHeaders(String name) {
-            if (isOurs(name)) {
+            if (CallbackGate.isOurs(name)) {
                 String value = ours(name);
                 return value == null ? java.util.Collections.emptyEnumeration()
                         : java.util.Collections.enumeration(java.util.List.of(value));
@@ -564,7 +578,7 @@ public class CallbackGate {
         @Override
         public java.util.Enumeration<String> getHeaderNames() {
             java.util.List<String> names = new java.util.ArrayList<>(java.util.Collections.list(super.getHeaderNames())
-                    .stream().filter(name -> !hidden(name) && !isOurs(name)).toList());
+                    .stream().filter(name -> !hidden(name) && !CallbackGate.isOurs(name)).toList());
             for (String name : List.of(ARRIVED_AT_HEADER, ACCOUNT_HEADER)) {
                 if (ours(name) != null) {
                     names.add(name);
@@ -573,10 +587,6 @@ public class CallbackGate {
             return java.util.Collections.enumeration(names);
         }
 
-        /** The headers the gate sets from what it decided (a client's own of these names are never shown). */
-        private static boolean isOurs(String name) {
-            return ARRIVED_AT_HEADER.equalsIgnoreCase(name) || ACCOUNT_HEADER.equalsIgnoreCase(name);
-        }
 
         private String ours(String name) {
             if (ARRIVED_AT_HEADER.equalsIgnoreCase(name)) {
