@@ -35,7 +35,7 @@ public class PhotoMemoryBench {
             long urlAllocated = threads.getCurrentThreadAllocatedBytes() - allocated;
             long whileBuilding = live() - base; // the bytes and their data: URL
             ChatRequest request = new ChatRequest("m", List.of(new ChatRequest.ChatMessage("user",
-                    List.of(new ChatRequest.TextPart("describe"), new ChatRequest.ImagePart(url)))), 0.7, 1024);
+                    List.of(new ChatRequest.TextPart("describe"), new ChatRequest.ImagePart(url)))), 0.7, 1024, "default");
             bytes = null;
             allocated = threads.getCurrentThreadAllocatedBytes();
             byte[] body = json.writeValueAsBytes(request);

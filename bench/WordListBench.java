@@ -32,9 +32,8 @@ public class WordListBench {
         Files.write(file, words, StandardCharsets.UTF_8);
 
         for (int run = 0; run < 3; run++) {
-            var properties = properties(file.toString());
             long started = System.nanoTime();
-            var list = new io.github.oac.chat.WordList(properties);
+            var list = new io.github.oac.chat.WordList(file.toString());
             double loadMillis = (System.nanoTime() - started) / 1e6;
 
             List<String> texts = new ArrayList<>();
@@ -85,12 +84,5 @@ public class WordListBench {
             hidden.append(random.nextInt(3) == 0 ? (random.nextBoolean() ? " " : "\u200B") : "");
         }
         return hidden.toString();
-    }
-
-    private static io.github.oac.config.ChatProperties properties(String wordsFile) {
-        return new io.github.oac.config.ChatProperties(null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null,
-                new io.github.oac.config.ChatProperties.Moderation(wordsFile, java.time.Duration.ofSeconds(2), null),
-                null);
     }
 }

@@ -1,6 +1,7 @@
 // The operator console: polls GET /admin/stats (counters since start, gauges, model latency) every few seconds and
 // plots rates from the differences; lists dead letters with a replay button each and for all. Every call carries
-// "Authorization: Bearer <ADMIN_TOKEN>"; the token is kept in this tab's sessionStorage only.
+// "Authorization: Bearer <ADMIN_TOKEN>"; the token is kept in this tab's sessionStorage only. With several Official
+// Accounts, a picker narrows the figures and the dead letters to one (?account=); a letter is replayed in its own.
 (() => {
   'use strict';
 
@@ -16,6 +17,8 @@
   let previous = null;
   let timer = null;
   let nextCursor = null;
+  let account = sessionStorage.getItem('oac.account') || ''; // '' for every account
+  let accounts = [];
   const series = { t: [], callbacks: {}, inFlight: [], queued: [], p50: [], p99: [], sends: {} };
   const charts = {};
 
@@ -32,7 +35,7 @@
       throw Object.assign(new Error(response.status === 404 ? 'The service has no ADMIN_TOKEN set: the console is off.'
         : 'That is not the ADMIN_TOKEN.'), { auth: true });
     }
-    if (!response.ok) throw new Error(path + ': HTTP ' + response.status);
+    if (!response.ok) throw Object.assign(new Error(path + ': HTTP ' + response.status), { status: response.status });
     return response.json();
   }
 
@@ -122,9 +125,42 @@
     draw('sends', 'chart-sends', names, sends.length ? sends.map((k) => series.sends[k]) : [series.t.map(() => 0)], '/s');
   }
 
+  function withAccount(path, name) {
+    return name ? path + (path.includes('?') ? '&' : '?') + 'account=' + encodeURIComponent(name) : path;
+  }
+
+  // the accounts the service answers for, from its stats: the picker shows when there is more than one
+  function offerAccounts(names) {
+    if (names.join() === accounts.join()) return;
+    accounts = names;
+    const picker = $('account');
+    picker.replaceChildren(el('option', null, 'all accounts'));
+    picker.firstChild.value = '';
+    for (const name of names) {
+      const option = el('option', null, name);
+      option.value = name;
+      picker.append(option);
+    }
+    if (account && !names.includes(account)) account = '';
+    picker.value = account;
+    $('account-picker').hidden = names.length < 2;
+  }
+
+  function pickAccount(name) {
+    account = name;
+    sessionStorage.setItem('oac.account', name);
+    previous = null; // rates are not taken across two accounts' counters
+    for (const list of [series.t, series.inFlight, series.queued, series.p50, series.p99]) list.length = 0;
+    series.callbacks = {};
+    series.sends = {};
+    poll();
+    loadLetters();
+  }
+
   async function poll() {
     try {
-      const stats = await call('GET', '/admin/stats');
+      const stats = await call('GET', withAccount('/admin/stats', account));
+      offerAccounts(stats.accounts || []);
       record(stats);
       render(stats);
       setStatus('live · every ' + POLL_MS / 1000 + ' s', 'ok');
@@ -134,6 +170,7 @@
       }
     } catch (e) {
       if (e.auth) return signOut(e.message);
+      if (account && e.status === 400) return pickAccount(''); // an account this service no longer has
       setStatus('no answer from the service', 'bad');
     }
   }
@@ -141,15 +178,17 @@
 
   // ---- dead letters ----
 
+  // one account's letters, page by page; or, for every account, the first page of each
   async function loadLetters(more) {
     const query = '/admin/dead-letters?limit=50' + (more && nextCursor ? '&cursor=' + encodeURIComponent(nextCursor) : '');
     try {
-      const page = await call('GET', query);
+      const pages = account || accounts.length < 2 ? [await call('GET', withAccount(query, account))]
+        : await Promise.all(accounts.map((name) => call('GET', withAccount(query, name))));
       const body = $('letters');
       if (!more) body.replaceChildren();
-      for (const letter of page.letters) body.append(letterRow(letter));
-      nextCursor = page.next;
-      $('more-letters').hidden = !page.next;
+      for (const page of pages) for (const letter of page.letters) body.append(letterRow(letter));
+      nextCursor = pages.length === 1 ? pages[0].next : null;
+      $('more-letters').hidden = !nextCursor;
       $('letters-empty').hidden = body.children.length > 0;
       $('replay-all').disabled = body.children.length === 0;
     } catch (e) {
@@ -168,7 +207,8 @@
     replay.addEventListener('click', async () => {
       replay.disabled = true;
       try {
-        await call('POST', '/admin/dead-letters/' + encodeURIComponent(letter.id) + '/replay');
+        await call('POST', withAccount('/admin/dead-letters/' + encodeURIComponent(letter.id) + '/replay',
+          letter.account));
         row.remove();
         $('letters-empty').hidden = $('letters').children.length > 0;
       } catch (e) {
@@ -180,7 +220,9 @@
     action.append(replay);
     const unsent = el('td', 'unsent', letter.unsent || '');
     unsent.title = letter.unsent || '';
-    row.append(el('td', 'mono', letter.id), el('td', 'mono', letter.openid || ''), reason,
+    row.dataset.account = letter.account || 'default';
+    row.append(el('td', 'mono', letter.id), el('td', null, letter.account || 'default'),
+      el('td', 'mono', letter.openid || ''), reason,
       el('td', null, letter.deadAt ? new Date(letter.deadAt).toLocaleString() : ''), unsent, action);
     return row;
   }
@@ -189,7 +231,9 @@
     const button = $('replay-all');
     button.disabled = true;
     try {
-      await call('POST', '/admin/dead-letters/replay');
+      for (const name of account || accounts.length < 2 ? [account] : accounts) {
+        await call('POST', withAccount('/admin/dead-letters/replay', name));
+      }
     } catch (e) {
       if (e.auth) return signOut(e.message);
     }
@@ -228,6 +272,7 @@
     open();
   });
   $('sign-out').addEventListener('click', () => signOut());
+  $('account').addEventListener('change', (event) => pickAccount(event.target.value));
   $('replay-all').addEventListener('click', replayAll);
   $('refresh-letters').addEventListener('click', () => loadLetters());
   $('more-letters').addEventListener('click', () => loadLetters(true));

@@ -5,11 +5,17 @@
 (() => {
   'use strict';
 
+  // Two made-up Official Accounts: the default one (/wechat) and "shop" (/wechat/shop), which has its own token,
+  // AppID, system prompt, model, welcome and AI label; each follower follows one of them.
+  const ACCOUNTS = { default: 'Sandbox 公众号', shop: '小店 Shop' };
   const FOLLOWERS = [
-    { openid: 'oSandbox_xiaoming', name: '小明', colour: '#10b981' },
-    { openid: 'oSandbox_alice', name: 'Alice', colour: '#6366f1' },
-    { openid: 'oSandbox_bob', name: 'Bob', colour: '#f59e0b' },
+    { openid: 'oSandbox_xiaoming', name: '小明', colour: '#10b981', account: 'default' },
+    { openid: 'oSandbox_alice', name: 'Alice', colour: '#6366f1', account: 'default' },
+    { openid: 'oSandbox_bob', name: 'Bob', colour: '#f59e0b', account: 'default' },
+    { openid: 'oShop_xiaohong', name: '小红', colour: '#ec4899', account: 'shop' },
+    { openid: 'oShop_laowang', name: '老王', colour: '#8b5cf6', account: 'shop' },
   ];
+  let accounts = ['default'];
   const ACCOUNT_COLOUR = '#07c160';
   const $ = (id) => document.getElementById(id);
 
@@ -52,23 +58,35 @@
   function renderFollowers() {
     const list = $('follower-list');
     list.replaceChildren();
-    for (const f of FOLLOWERS) {
-      const button = el('button');
-      button.type = 'button';
-      button.dataset.openid = f.openid;
-      button.setAttribute('aria-current', String(f === current));
-      const label = el('span');
-      label.append(el('span', 'follower-name', f.name), el('span', 'follower-id', f.openid));
-      button.append(avatar(f.name[0], f.colour), label);
-      button.addEventListener('click', () => select(f));
-      const item = el('li');
-      item.append(button);
-      list.append(item);
+    for (const name of accounts) {
+      const followers = FOLLOWERS.filter((f) => f.account === name);
+      if (!followers.length) continue;
+      if (accounts.length > 1) {
+        list.append(el('li', 'account-heading', (ACCOUNTS[name] || name) + (name === 'default' ? ' · /wechat'
+          : ' · /wechat/' + name)));
+      }
+      for (const f of followers) list.append(followerItem(f));
     }
+  }
+
+  function followerItem(f) {
+    const button = el('button');
+    button.type = 'button';
+    button.dataset.openid = f.openid;
+    button.setAttribute('aria-current', String(f === current));
+    const label = el('span');
+    label.append(el('span', 'follower-name', f.name), el('span', 'follower-id', f.openid));
+    button.append(avatar(f.name[0], f.colour), label);
+    button.dataset.account = f.account;
+    button.addEventListener('click', () => select(f));
+    const item = el('li');
+    item.append(button);
+    return item;
   }
 
   function select(follower) {
     current = follower;
+    $('account-name').textContent = ACCOUNTS[follower.account] || follower.account;
     renderFollowers();
     $('messages').replaceChildren();
     $('trace-list').replaceChildren();
@@ -189,7 +207,7 @@
       const response = await fetch('/sandbox/callback', {
         method: 'POST',
         headers: headers({ 'Content-Type': 'application/json' }),
-        body: JSON.stringify(Object.assign({ openid: current.openid }, message)),
+        body: JSON.stringify(Object.assign({ openid: current.openid, account: current.account }, message)),
       });
       if (response.status === 403) return askForToken();
       const answer = await response.json().catch(() => ({}));
@@ -250,6 +268,7 @@
       button.dataset.key = key;
       menu.prepend(button);
     }
+    accounts = info.accounts || ['default'];
     renderFollowers();
     watch();
   }

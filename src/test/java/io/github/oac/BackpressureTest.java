@@ -29,7 +29,7 @@ class BackpressureTest extends RouteTestSupport {
     void whenTheQueueIsFullCallbacksGetTheBusyReplyInTimeAndEveryAcceptedMessageIsAnswered() throws Exception {
         stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).willReturn(okJson(completion("slow answer"))
                 .withFixedDelay(700)));
-        double busyBefore = metrics.counter("oac.callbacks", "outcome", "busy").count();
+        double busyBefore = metrics.counter("oac.callbacks", "outcome", "busy", "account", "default").count();
         List<String> accepted = new ArrayList<>();
         List<String> turnedAway = new ArrayList<>();
 
@@ -48,7 +48,8 @@ class BackpressureTest extends RouteTestSupport {
         }
 
         assertThat(turnedAway).as("some were turned away").isNotEmpty();
-        assertThat(metrics.counter("oac.callbacks", "outcome", "busy").count() - busyBefore).as("and counted")
+        assertThat(metrics.counter("oac.callbacks", "outcome", "busy",
+                "account", "default").count() - busyBefore).as("and counted")
                 .isEqualTo(turnedAway.size());
         assertThat(accepted).as("the queue took what it could").hasSizeGreaterThanOrEqualTo(3);
         awaitQuiet(java.time.Duration.ofSeconds(30));

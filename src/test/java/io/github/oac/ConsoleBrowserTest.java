@@ -13,8 +13,11 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
-/** The /console page in a real Chromium, against the service with WeChat settings (WireMock for WeChat and model). */
-class ConsoleBrowserTest extends RouteTestSupport {
+/**
+ * The /console page in a real Chromium, against the service with WeChat settings (WireMock for WeChat and model) and
+ * several Official Accounts (AccountsTestSupport).
+ */
+class ConsoleBrowserTest extends AccountsTestSupport {
 
     private static Browser browser;
 
@@ -33,12 +36,23 @@ class ConsoleBrowserTest extends RouteTestSupport {
         }
     }
 
+    /** The console signed in, every account picked (the tab keeps its token and pick between tests). */
+    private void openConsole() {
+        browser.open("http://localhost:" + port + "/console");
+        browser.until(d -> d.findElement(By.id("token-form")).isDisplayed()
+                || d.findElement(By.id("app")).isDisplayed());
+        if (browser.driver().findElement(By.id("token-form")).isDisplayed()) {
+            browser.find(By.id("token-input")).sendKeys(ADMIN_TOKEN);
+            browser.find(By.cssSelector("#token-form button[type=submit]")).click();
+        }
+        browser.find(By.cssSelector("#status.ok"));
+        browser.until(d -> d.findElement(By.id("account-picker")).isDisplayed());
+        browser.find(By.cssSelector("#account option[value='']")).click();
+    }
+
     @Test
     void afterTrafficTheConsoleShowsCallbacksAndADeadLetterGoesAwayWhenReplayed() throws Exception {
-        browser.open("http://localhost:" + port + "/console");
-        browser.find(By.id("token-input")).sendKeys(ADMIN_TOKEN);
-        browser.find(By.cssSelector("#token-form button[type=submit]")).click();
-        browser.find(By.cssSelector("#status.ok"));
+        openConsole();
 
         // traffic while the console watches, so that its plots have something to show
         stubModelAnswer("An answer from the model.");
@@ -72,5 +86,41 @@ class ConsoleBrowserTest extends RouteTestSupport {
         assertThat(await(() -> textsSentTo(unlucky), list -> list.size() == 2))
                 .containsExactly("An answer from the model.", "An answer from the model.");
         browser.screenshot("console-after-replay", null);
+    }
+
+    @Test
+    void thePickerNarrowsTheFiguresAndTheLettersToOneAccountAndAReplayStaysInIt() throws Exception {
+        openConsole();
+        stubModelAnswer("An answer from the model.");
+        String customer = newOpenid();
+        String home = newOpenid();
+        String deskLetter = newMsgId();
+        String homeLetter = newMsgId();
+        stubs.stubFor(post(urlPathEqualTo(SEND)).atPriority(1).willReturn(okJson(
+                "{\"errcode\":40003,\"errmsg\":\"invalid openid\"}")));
+        postTo("desk", DESK_TOKEN, textMessage(customer, deskLetter, "a desk question"));
+        postCallback(textMessage(home, homeLetter, "a home question"));
+        awaitQuiet(java.time.Duration.ofSeconds(15));
+        browser.find(By.cssSelector("tr[data-id='" + deskLetter + "'][data-account='desk']"));
+        browser.find(By.cssSelector("tr[data-id='" + homeLetter + "'][data-account='default']"));
+
+        browser.find(By.cssSelector("#account option[value='desk']")).click();
+
+        browser.until(d -> d.findElements(By.cssSelector("tr[data-id='" + homeLetter + "']")).isEmpty());
+        browser.find(By.cssSelector("tr[data-id='" + deskLetter + "']"));
+        browser.until(d -> d.findElement(By.id("tile-callbacks")).getText().equals("1"));
+        browser.until(d -> d.findElement(By.id("tile-dead")).getText().equals("1"));
+
+        stubs.stubFor(post(urlPathEqualTo(SEND)).atPriority(1).willReturn(okJson(
+                "{\"errcode\":0,\"errmsg\":\"ok\"}")));
+        browser.find(By.cssSelector("button[data-replay='" + deskLetter + "']")).click();
+        browser.until(d -> d.findElements(By.cssSelector("tr[data-id='" + deskLetter + "']")).isEmpty());
+        assertThat(await(() -> textsSentTo(customer), list -> list.size() == 2))
+                .as("answered again, at the desk").containsExactly("An answer from the model.",
+                        "An answer from the model.");
+        assertThat(redis.opsForHash().hasKey(keys.forAccount("desk").deadLetters(), deskLetter)).isFalse();
+        assertThat(redis.opsForHash().hasKey(keys.deadLetters(), homeLetter)).as("the other account's stays")
+                .isTrue();
+        browser.find(By.cssSelector("#account option[value='']")).click();
     }
 }

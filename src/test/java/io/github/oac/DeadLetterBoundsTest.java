@@ -135,7 +135,7 @@ class DeadLetterBoundsTest extends RouteTestSupport {
             ids.add(id);
             storeLetter(openids.get(i % 3), id, before.plusMillis(i), true);
         }
-        double expiredBefore = metrics.counter("oac.dead.letters", "reason", "expired").count();
+        double expiredBefore = metrics.counter("oac.dead.letters", "reason", "expired", "account", "default").count();
         long replayedAt = System.currentTimeMillis();
 
         ResponseEntity<String> response = admin(HttpMethod.POST, "/admin/dead-letters/replay");
@@ -147,14 +147,15 @@ class DeadLetterBoundsTest extends RouteTestSupport {
             Double score = redis.opsForZSet().score(keys.deadLettersByTime(), id);
             return score != null && score >= replayedAt;
         }), Boolean.TRUE::equals);
-        assertThat(metrics.counter("oac.dead.letters", "reason", "expired").count() - expiredBefore)
+        assertThat(metrics.counter("oac.dead.letters", "reason", "expired",
+                "account", "default").count() - expiredBefore)
                 .as("each replayed once, not again after it died again").isEqualTo(120);
     }
 
     // ---- helpers ----
 
     private double purgedCount() {
-        return metrics.counter("oac.dead.letters.purged").count();
+        return metrics.counter("oac.dead.letters.purged", "account", "default").count();
     }
 
     private String oldMessage(String openid, String msgId) {

@@ -188,6 +188,6 @@ class HybridDeliveryTest extends RouteTestSupport {
     }
 
     private double deliveries(String path) {
-        return metrics.counter("oac.deliveries", "path", path).count();
+        return metrics.counter("oac.deliveries", "path", path, "account", "default").count();
     }
 }

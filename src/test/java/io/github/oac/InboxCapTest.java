@@ -36,7 +36,7 @@ class InboxCapTest extends RouteTestSupport {
                     + "\",\"MsgType\":\"text\",\"MsgId\":\"" + newMsgId() + "\",\"Content\":\"waiting " + i + "\"}");
         }
         redis.opsForSet().add(keys.waiting(openid), openid);
-        double fullBefore = metrics.counter("oac.callbacks", "outcome", "full").count();
+        double fullBefore = metrics.counter("oac.callbacks", "outcome", "full", "account", "default").count();
 
         ResponseEntity<String> last = postCallback(textMessage(openid, newMsgId(), "the last one that fits"));
         assertThat(last.getBody()).isEqualTo("success");
@@ -51,7 +51,8 @@ class InboxCapTest extends RouteTestSupport {
         assertThat(redis.opsForList().range(inbox, 0, -1)).noneMatch(entry -> entry.contains(beyondId));
         assertThat(redis.opsForValue().get(keys.rate(openid))).as("nor counted against the rate limit")
                 .isEqualTo("1");
-        assertThat(metrics.counter("oac.callbacks", "outcome", "full").count()).isEqualTo(fullBefore + 1);
+        assertThat(metrics.counter("oac.callbacks", "outcome", "full",
+                "account", "default").count()).isEqualTo(fullBefore + 1);
         redis.delete(keys.owner(openid)); // the slow turn ends: recovery drains the inbox before the next test
     }
 }

@@ -102,6 +102,6 @@ class ModerationTest extends RouteTestSupport {
     }
 
     private double blocked(String stage) {
-        return metrics.counter("oac.moderation", "stage", stage, "verdict", "blocked").count();
+        return metrics.counter("oac.moderation", "stage", stage, "verdict", "blocked", "account", "default").count();
     }
 }

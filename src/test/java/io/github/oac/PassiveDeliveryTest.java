@@ -164,7 +164,7 @@ class PassiveDeliveryTest extends RouteTestSupport {
     // ---- helpers ----
 
     private double deliveries(String path) {
-        return metrics.counter("oac.deliveries", "path", path).count();
+        return metrics.counter("oac.deliveries", "path", path, "account", "default").count();
     }
 
     private static String locationMessage(String openid) {

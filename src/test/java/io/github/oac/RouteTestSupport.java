@@ -102,6 +102,7 @@ import io.github.oac.wechat.WechatSignature;
         "chat.queue.poll-timeout=500",
         // Camel's backlog tracer in every route, off until FlowCountsTest switches it on to count a question's steps
         "camel.trace.standby=true",
+        "camel.trace.trace-templates=true", // the model providers' routes are made from templates
 })
 @org.junit.jupiter.api.extension.ExtendWith(OneSlotCheck.class)
 public abstract class RouteTestSupport {
@@ -338,10 +339,23 @@ public abstract class RouteTestSupport {
 
     /** A signed query string with a fresh timestamp and nonce, as WeChat puts on one message's deliveries. */
     protected static String signedQuery() {
+        return signedQuery(TOKEN);
+    }
+
+    /** The same, signed with another account's token. */
+    protected static String signedQuery(String token) {
         String timestamp = now();
         String nonce = newNonce();
-        return "signature=" + WechatSignature.sign(TOKEN, timestamp, nonce) + "&timestamp=" + timestamp + "&nonce="
+        return "signature=" + WechatSignature.sign(token, timestamp, nonce) + "&timestamp=" + timestamp + "&nonce="
                 + nonce + "&openid=ignored";
+    }
+
+    /** POSTs a callback to the account's URL (/wechat/<account>), signed with the token given. */
+    protected ResponseEntity<String> postTo(String account, String token, String xml) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.TEXT_XML);
+        return http.postForEntity("/wechat/" + account + "?" + signedQuery(token), new HttpEntity<>(xml, headers),
+                String.class);
     }
 
     /** The Content of a plaintext passive reply, or null when the body is not one. */

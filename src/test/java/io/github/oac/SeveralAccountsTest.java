@@ -19,38 +19,19 @@ import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.test.context.TestPropertySource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
 import io.github.oac.store.Keys;
-import io.github.oac.wechat.WechatSignature;
 
 /**
  * Two Official Accounts in one deployment, through the real routes: the default one at /wechat (the chat.wechat.*
  * settings) and "shop" at /wechat/shop, with a token, AppID, AppSecret, system prompt and model of its own. The fake
  * WeChat issues each AppID its own access token and refuses a send under the other's.
  */
-@TestPropertySource(properties = {
-        "chat.accounts.shop.token=" + SeveralAccountsTest.SHOP_TOKEN,
-        "chat.accounts.shop.app-id=" + SeveralAccountsTest.SHOP_APP_ID,
-        "chat.accounts.shop.app-secret=shop-secret-never-logged",
-        "chat.accounts.shop.system-prompt=" + SeveralAccountsTest.SHOP_PROMPT,
-        "chat.accounts.shop.model=shop-model",
-        "chat.accounts.city.token=citytoken",
-        "chat.accounts.city.app-id=wxcity0000000001",
-        "chat.accounts.city.app-secret=city-secret-never-logged",
-        "chat.accounts.city.delivery=auto",
-        "chat.accounts.shop.welcome=欢迎光临小店",
-        "chat.accounts.city.rate-limit=1",
-        "chat.rate-limit.per-minute=0",
-})
-class SeveralAccountsTest extends RouteTestSupport {
+class SeveralAccountsTest extends AccountsTestSupport {
 
-    static final String SHOP_TOKEN = "shoptoken";
-    static final String SHOP_APP_ID = "wxshop0000000001";
-    static final String SHOP_PROMPT = "You are the shop's assistant.";
     private static final String SHOP_ACCESS_TOKEN = "ACCESS_TOKEN_SHOP";
     private static final Duration QUIET = Duration.ofSeconds(15);
 
@@ -257,19 +238,5 @@ class SeveralAccountsTest extends RouteTestSupport {
         HttpHeaders headers = new HttpHeaders();
         headers.setBearerAuth(ADMIN_TOKEN);
         return http.exchange(path, method, new HttpEntity<>(headers), String.class);
-    }
-
-    private ResponseEntity<String> postTo(String account, String token, String xml) {
-        HttpHeaders headers = new HttpHeaders();
-        headers.setContentType(MediaType.TEXT_XML);
-        return http.postForEntity("/wechat/" + account + "?" + signedQuery(token), new HttpEntity<>(xml, headers),
-                String.class);
-    }
-
-    private static String signedQuery(String token) {
-        String timestamp = now();
-        String nonce = newNonce();
-        return "signature=" + WechatSignature.sign(token, timestamp, nonce) + "&timestamp=" + timestamp + "&nonce="
-                + nonce + "&openid=ignored";
     }
 }

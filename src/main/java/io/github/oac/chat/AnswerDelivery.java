@@ -12,6 +12,7 @@ import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 
+import io.github.oac.config.Accounts;
 import io.github.oac.config.ChatProperties;
 import io.github.oac.store.DeadLetters;
 import io.github.oac.store.Inbox;
@@ -44,7 +45,8 @@ public class AnswerDelivery {
     private final ChatProperties.Delivery limits;
     private final int passiveMaxBytes;
     private final String hint;
-    private final Label label;
+    /** Each account's AI label (chat.replies.ai-label, or the account's own). */
+    private final Accounts.PerAccount<Label> labels;
     private final AtomicBoolean permissionReported = new AtomicBoolean();
     /** The deliveries of this instance's turns between their commit and their end, by turn token. */
     private final Map<String, Delivery> inFlight = new ConcurrentHashMap<>();
@@ -71,7 +73,7 @@ public class AnswerDelivery {
     private final java.time.Duration photoKeep;
 
     public AnswerDelivery(Inbox inbox, Outbox outbox, Conversation conversation, DeadLetters deadLetters,
-                          DeliveryMode mode, Metrics metrics, ChatProperties properties) {
+                          DeliveryMode mode, Metrics metrics, ChatProperties properties, Accounts accounts) {
         this.inbox = inbox;
         this.outbox = outbox;
         this.conversation = conversation;
@@ -82,15 +84,22 @@ public class AnswerDelivery {
         this.passiveMaxBytes = properties.replies().passiveMaxBytes();
         this.hint = properties.replies().continueHint();
         this.photoKeep = properties.vision().keep();
-        String labelText = properties.replies().aiLabel() == null ? "" : properties.replies().aiLabel().strip();
-        this.label = new Label(labelText, "start".equalsIgnoreCase(properties.replies().aiLabelPosition().strip()));
-        if (labelText.isEmpty()) {
-            LOG.warn("chat.replies.ai-label is empty: answers the model wrote go out without a notice that they are "
-                    + "AI-generated, which China's rules for such content (GB 45438-2025) require");
-        }
+        this.labels = accounts.each(account -> {
+            if (account.aiLabel().isEmpty()) {
+                LOG.warn("chat.replies.ai-label is empty{}: answers the model wrote go out without a notice that they "
+                        + "are AI-generated, which China's rules for such content (GB 45438-2025) require",
+                        Accounts.DEFAULT.equals(account.name()) ? "" : " for the account " + account.name());
+            }
+            return new Label(account.aiLabel(), "start".equalsIgnoreCase(account.aiLabelPosition()));
+        });
     }
 
-    private Delivery delivery(String text, boolean generated) {
+    private Label label(Turn turn) {
+        return labels.of(turn.follower().account());
+    }
+
+    private Delivery delivery(Turn turn, String text, boolean generated) {
+        Label label = label(turn);
         return Delivery.of(text, limits, hint, generated ? label : Label.NONE, label.room());
     }
 
@@ -112,7 +121,7 @@ public class AnswerDelivery {
         }
         Delivery delivery;
         if (reply == Reply.RESUMED) {
-            delivery = delivery(turn.answer(), turn.labelled());
+            delivery = delivery(turn, turn.answer(), turn.labelled());
             delivery.skip(turn.sent());
         } else {
             if (Reply.ANSWER_BLOCKED.equals(reply.moderation())) {
@@ -120,7 +129,7 @@ public class AnswerDelivery {
                 deadLetters.record(turn.follower(), turn.message(),
                         "moderated: the answer contained a word on the moderation list", null);
             }
-            delivery = delivery(reply.text(), reply.generated());
+            delivery = delivery(turn, reply.text(), reply.generated());
             String memory = reply.forget() ? ""
                     : reply.remembered() ? conversation.remembered(turn.memory(), reply.question(), reply.answer())
                     : null;
@@ -192,7 +201,7 @@ public class AnswerDelivery {
 
     private void offerPassive(Turn turn, Delivery delivery, String keptForPush) throws JsonProcessingException {
         String suffix = "\n\n" + hint;
-        int max = passiveMaxBytes - label.room();
+        int max = passiveMaxBytes - label(turn).room();
         ReplySplitter.Split split = ReplySplitter.split(delivery.unsent(), max, 1, max - ReplySplitter.bytes(suffix));
         String first = split.parts().isEmpty() ? "" : delivery.label.around(split.parts().get(0));
         String reply = split.rest().isEmpty() ? first : first + suffix;
@@ -217,7 +226,7 @@ public class AnswerDelivery {
         Delivery delivery = inFlight(turn);
         delivery.advance();
         if (delivery.index() == 1) {
-            metrics.pushed(turn.receivedAt());
+            metrics.pushed(turn.follower().account(), turn.receivedAt());
         }
         if (delivery.hasNext() && !inbox.sent(turn, delivery.index())) {
             delivery.lose();

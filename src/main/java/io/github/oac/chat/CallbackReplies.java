@@ -53,7 +53,7 @@ public class CallbackReplies {
             // trigger prefix: acknowledged
             default -> null;
         };
-        metrics.callback(admitted.outcome(), handout, text, callback.arrivedAt());
+        metrics.callback(callback.account(), admitted.outcome(), handout, text, callback.arrivedAt());
         return passiveReplies.reply(callback, text);
     }
 
@@ -64,7 +64,7 @@ public class CallbackReplies {
     private String pickedUp(Callback callback, Admitted admitted) {
         String text = replyWaits.pickupInTime(callback, admitted);
         if (text != null) {
-            metrics.pickedUp(admitted.receivedAt());
+            metrics.pickedUp(callback.account(), admitted.receivedAt());
         }
         return text;
     }

@@ -4,9 +4,13 @@ import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-/** Body of POST {base}/chat/completions, as every OpenAI-compatible server reads it. */
+/**
+ * Body of POST {base}/chat/completions, as every OpenAI-compatible server reads it. provider: which one it goes to
+ * (chat/ModelProviders; the route model-&lt;provider&gt;), not sent.
+ */
 public record ChatRequest(String model, List<ChatMessage> messages, double temperature,
-                          @JsonProperty("max_tokens") int maxTokens) {
+                          @JsonProperty("max_tokens") int maxTokens,
+                          @com.fasterxml.jackson.annotation.JsonIgnore String provider) {
 
     /**
      * One message. content: a text, or (a question with a photo) a list of content parts, text and image_url. What

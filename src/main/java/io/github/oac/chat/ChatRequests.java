@@ -29,9 +29,12 @@ public class ChatRequests {
 
     private final Commands commands;
     private final Accounts accounts;
+    private final ModelProviders providers;
 
-    public ChatRequests(ChatProperties properties, Conversation conversation, Commands commands, Accounts accounts) {
+    public ChatRequests(ChatProperties properties, Conversation conversation, Commands commands, Accounts accounts,
+                        ModelProviders providers) {
         this.accounts = accounts;
+        this.providers = providers;
         this.openai = properties.openai();
         this.vision = properties.vision();
         this.conversation = conversation;
@@ -48,7 +51,8 @@ public class ChatRequests {
         }
         messages.addAll(conversation.history(turn.memory()));
         messages.add(new ChatMessage("user", question(message)));
-        return new ChatRequest(account.model(), messages, openai.temperature(), openai.maxTokens());
+        return new ChatRequest(account.model(), messages, openai.temperature(), openai.maxTokens(),
+                providers.of(account.name()));
     }
 
     /**
@@ -56,7 +60,8 @@ public class ChatRequests {
      * message, for chat.vision.model.
      */
     public ChatRequest forPhoto(Turn turn, String text, String photoUrl) {
-        String systemPrompt = accounts.of(turn.follower().account()).systemPrompt();
+        Accounts.Settings account = accounts.of(turn.follower().account());
+        String systemPrompt = account.systemPrompt();
         List<ChatMessage> messages = new ArrayList<>();
         if (systemPrompt != null && !systemPrompt.isBlank()) {
             messages.add(new ChatMessage("system", systemPrompt));
@@ -64,7 +69,8 @@ public class ChatRequests {
         messages.addAll(conversation.history(turn.memory()));
         messages.add(new ChatMessage("user",
                 List.of(new ChatRequest.TextPart(text), new ChatRequest.ImagePart(photoUrl))));
-        return new ChatRequest(visionModel(), messages, openai.temperature(), openai.maxTokens());
+        return new ChatRequest(visionModel(), messages, openai.temperature(), openai.maxTokens(),
+                providers.of(account.name()));
     }
 
     /** The model asked about photos: chat.vision.model, else the main one. */

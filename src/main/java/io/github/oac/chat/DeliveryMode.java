@@ -1,8 +1,6 @@
 package io.github.oac.chat;
 
-import java.util.HashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -37,7 +35,7 @@ public class DeliveryMode {
 
     private final StringRedisTemplate redis;
     private final Keys keys;
-    private final Map<String, Account> accounts = new HashMap<>();
+    private final Accounts.PerAccount<Account> accounts;
 
     /** One account's mode: as configured, and whether auto learnt that it needs passive delivery. */
     private static final class Account {
@@ -55,24 +53,20 @@ public class DeliveryMode {
     public DeliveryMode(Accounts accounts, StringRedisTemplate redis, Keys keys) {
         this.redis = redis;
         this.keys = keys;
-        for (String name : accounts.names()) {
-            String mode = accounts.of(name).delivery();
+        this.accounts = accounts.each(account -> {
+            String mode = account.delivery();
             String configured = mode == null || mode.isBlank() ? AUTO : mode.strip().toLowerCase(Locale.ROOT);
             if (!MODES.contains(configured)) {
-                throw new IllegalArgumentException((Accounts.DEFAULT.equals(name) ? "chat.delivery.mode "
-                        + "(WECHAT_DELIVERY)" : "chat.accounts." + name + ".delivery") + " must be one of push, "
-                        + "passive, hybrid, auto; it is '" + mode + "'");
+                throw new IllegalArgumentException((Accounts.DEFAULT.equals(account.name()) ? "chat.delivery.mode "
+                        + "(WECHAT_DELIVERY)" : "chat.accounts." + account.name() + ".delivery")
+                        + " must be one of push, passive, hybrid, auto; it is '" + mode + "'");
             }
-            this.accounts.put(name, new Account(configured, keys.forAccount(name)));
-        }
+            return new Account(configured, keys.forAccount(account.name()));
+        });
     }
 
     private Account account(String name) {
-        Account account = accounts.get(name == null ? Accounts.DEFAULT : name);
-        if (account == null) {
-            throw new IllegalArgumentException("no account named " + name);
-        }
-        return account;
+        return accounts.of(name);
     }
 
     /**

@@ -12,10 +12,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * The circuit breaker around the model call (routes/chat-answer.camel.yaml refers to it as {@code modelBreaker}).
- * When most recent calls failed even after their retries, it opens: followers get the apology at once instead of
- * every question hammering a provider that is down; after chat.breaker.open-duration one trial call decides whether
- * it closes again. Its state is logged on every change and exported as the gauge oac.model.breaker.open.
+ * The circuit breaker around the model call of the default provider ({@code modelBreaker}; another base URL's is made
+ * by chat/ModelProviders with {@link #breaker}). When most recent calls failed even after their retries, it opens:
+ * followers get the apology at once instead of every question hammering a provider that is down; after
+ * chat.breaker.open-duration one trial call decides whether it closes again. Its state is logged on every change and
+ * exported as the gauge oac.model.breaker.open{provider}.
  */
 @Configuration(proxyBeanMethods = false)
 public class ModelBreakerSetup {
@@ -24,8 +25,12 @@ public class ModelBreakerSetup {
 
     @Bean
     CircuitBreaker modelBreaker(ChatProperties properties, MeterRegistry metrics) {
-        ChatProperties.Breaker settings = properties.breaker();
-        CircuitBreaker breaker = CircuitBreaker.of("model", CircuitBreakerConfig.custom()
+        return breaker(io.github.oac.config.Accounts.DEFAULT, properties.breaker(), metrics);
+    }
+
+    /** The breaker of one provider's endpoint, named for the provider (default, or the account that set it). */
+    static CircuitBreaker breaker(String provider, ChatProperties.Breaker settings, MeterRegistry metrics) {
+        CircuitBreaker breaker = CircuitBreaker.of("model-" + provider, CircuitBreakerConfig.custom()
                 .slidingWindowSize(settings.window())
                 .minimumNumberOfCalls(settings.minimumCalls())
                 .failureRateThreshold(settings.failureRate())
@@ -36,14 +41,15 @@ public class ModelBreakerSetup {
         breaker.getEventPublisher().onStateTransition(event -> {
             var transition = event.getStateTransition();
             if (transition.getToState() == CircuitBreaker.State.OPEN) {
-                LOG.error("The model server keeps failing: circuit breaker OPEN, followers get the apology for {}",
-                        settings.openDuration());
+                LOG.error("The model server of provider {} keeps failing: circuit breaker OPEN, its followers get the "
+                        + "apology for {}", provider, settings.openDuration());
             } else {
-                LOG.warn("Model circuit breaker {} -> {}", transition.getFromState(), transition.getToState());
+                LOG.warn("Model circuit breaker of provider {}: {} -> {}", provider, transition.getFromState(),
+                        transition.getToState());
             }
         });
         Gauge.builder("oac.model.breaker.open", breaker,
-                b -> b.getState() == CircuitBreaker.State.OPEN ? 1 : 0).register(metrics);
+                b -> b.getState() == CircuitBreaker.State.OPEN ? 1 : 0).tag("provider", provider).register(metrics);
         return breaker;
     }
 }

@@ -1,5 +1,7 @@
 package io.github.oac.chat;
 
+import java.util.List;
+
 import org.apache.camel.Exchange;
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.springframework.stereotype.Component;
@@ -20,13 +22,13 @@ public class ModelFailures {
     private static final int MAX_MESSAGE = 300;
 
     private final ObjectMapper json;
-    private final String apiKey;
+    private final List<String> apiKeys;
 
     private final boolean waitWhileOpen;
 
-    public ModelFailures(ObjectMapper json, ChatProperties properties) {
+    public ModelFailures(ObjectMapper json, ChatProperties properties, ModelProviders providers) {
         this.json = json;
-        this.apiKey = properties.openai().apiKey();
+        this.apiKeys = providers.keys();
         this.waitWhileOpen = "wait".equalsIgnoreCase(properties.breaker().whenOpen());
     }
 
@@ -80,11 +82,13 @@ public class ModelFailures {
         return ": " + masked(message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE) + "…" : message);
     }
 
-    /** Removes the key, and anything shaped like one (providers echo part of a wrong key back). */
+    /** Removes the keys, and anything shaped like one (providers echo part of a wrong key back). */
     private String masked(String text) {
         String result = text;
-        if (apiKey != null && apiKey.length() >= 4) {
-            result = result.replace(apiKey, "***");
+        for (String apiKey : apiKeys) {
+            if (apiKey.length() >= 4) {
+                result = result.replace(apiKey, "***");
+            }
         }
         return result.replaceAll("sk-[A-Za-z0-9_*\\-]{4,}", "sk-***");
     }

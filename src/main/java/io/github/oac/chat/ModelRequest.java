@@ -7,17 +7,16 @@ import java.util.stream.Collectors;
 
 import org.apache.camel.component.http.HttpClientConfigurer;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
-import org.springframework.stereotype.Component;
 
 import io.github.oac.config.ChatProperties;
 
 /**
- * The provider-specific parts of every model request, added by the HTTP client of the model endpoint
- * ({@code httpClientConfigurer: "#modelRequest"} in routes/model.camel.yaml): the key in the configured header (Bearer
- * for OpenAI and most compatible servers, a bare api-key for Azure), extra headers, and extra query parameters
- * (Azure's api-version). The key never enters an exchange, so no step, log or trace can show it.
+ * The provider-specific parts of every model request, added by the HTTP client of one provider's endpoint
+ * ({@code httpClientConfigurer} in routes/model.camel.yaml, bound per provider by chat/ModelProviders): the key in the
+ * configured header (Bearer for OpenAI and most compatible servers, a bare api-key for Azure), extra headers, and
+ * extra query parameters (Azure's api-version). The key never enters an exchange, so no step, log or trace can show
+ * it.
  */
-@Component("modelRequest")
 public class ModelRequest implements HttpClientConfigurer {
 
     private final String keyHeader;
@@ -25,11 +24,12 @@ public class ModelRequest implements HttpClientConfigurer {
     private final Map<String, String> headers;
     private final String query;
 
-    public ModelRequest(ChatProperties properties) {
-        ChatProperties.Openai openai = properties.openai();
+    /** apiKey: the provider's key (empty: none is sent). */
+    public ModelRequest(ChatProperties.Openai openai, String apiKey) {
         this.keyHeader = openai.authHeader() == null || openai.authHeader().isBlank()
                 ? "Authorization" : openai.authHeader();
-        this.keyValue = "authorization".equalsIgnoreCase(keyHeader) ? "Bearer " + openai.apiKey() : openai.apiKey();
+        String key = apiKey == null || apiKey.isBlank() ? null : apiKey;
+        this.keyValue = key == null ? null : "authorization".equalsIgnoreCase(keyHeader) ? "Bearer " + key : key;
         this.headers = Map.copyOf(openai.headers());
         this.query = openai.query().entrySet().stream()
                 .map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))

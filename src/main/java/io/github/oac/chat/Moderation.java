@@ -16,7 +16,7 @@ import io.github.oac.wechat.Openids;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * What may not be asked or answered: the operator's word list, and an OpenAI-compatible moderation service
+ * What may not be asked or answered: the operator's word list (the account's), and an OpenAI-compatible moderation service
  * (chat.moderation.api.*) when one is configured, asked through routes/moderation.camel.yaml with a
  * {@link ModerationCheck}. A question that is flagged is refused without a model call (the blocked-question reply),
  * an answer that is flagged is not delivered (the blocked-answer reply, and a dead letter). Every verdict is counted
@@ -28,7 +28,7 @@ public class Moderation {
 
     private static final Logger LOG = LoggerFactory.getLogger(Moderation.class);
 
-    private final WordList words;
+    private final WordLists words;
     private final MeterRegistry registry;
     private final ChatRequests requests;
     private final ObjectMapper json;
@@ -36,7 +36,7 @@ public class Moderation {
     private final ChatProperties.Replies texts;
     private final boolean serviceOn;
 
-    public Moderation(WordList words, MeterRegistry registry, ChatRequests requests, ObjectMapper json,
+    public Moderation(WordLists words, MeterRegistry registry, ChatRequests requests, ObjectMapper json,
                       ChatProperties properties) {
         this.words = words;
         this.registry = registry;
@@ -61,7 +61,7 @@ public class Moderation {
     }
 
     private Object check(String stage, String text, Turn turn, Object passing) {
-        if (text != null && words.matches(text)) {
+        if (text != null && words.matches(turn.follower().account(), text)) {
             return verdict(stage, turn, true, passing);
         }
         if (serviceChecks(stage)) {
@@ -113,7 +113,9 @@ public class Moderation {
 
     /** Counts and logs the verdict: what passes goes on, a blocked text is replaced by its reply. */
     private Object verdict(String stage, Turn turn, boolean blocked, Object passing) {
-        registry.counter("oac.moderation", "stage", stage, "verdict", blocked ? "blocked" : "passed").increment();
+        registry.counter("oac.moderation", "stage", stage, "verdict", blocked ? "blocked" : "passed",
+                io.github.oac.ops.Metrics.ACCOUNT, io.github.oac.ops.Metrics.named(turn.follower().account()))
+                .increment();
         if (!blocked) {
             return passing;
         }

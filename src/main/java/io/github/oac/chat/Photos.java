@@ -37,12 +37,14 @@ public class Photos {
     private final ChatRequests requests;
     private final WechatApi wechatApi;
     private final MeterRegistry metrics;
-    /** Models that refused an image since the service started. */
+    private final ModelProviders providers;
+    /** Models that refused an image since the service started, as "provider model": another provider may read them. */
     private final Set<String> blind = ConcurrentHashMap.newKeySet();
 
     public Photos(ChatProperties properties, PhotoFetcher fetcher, ChatRequests requests, WechatApi wechatApi,
-                  MeterRegistry metrics) {
+                  MeterRegistry metrics, ModelProviders providers) {
         this.metrics = metrics;
+        this.providers = providers;
         this.vision = properties.vision();
         this.texts = properties.replies();
         this.fetcher = fetcher;
@@ -58,10 +60,10 @@ public class Photos {
      */
     public Object ask(Turn turn) {
         InboundMessage message = turn.message();
-        boolean sees = vision.enabled() && !blind.contains(requests.visionModel());
+        boolean sees = vision.enabled() && !blind.contains(visionModelOf(turn));
         if (message.isPhoto()) {
             if (!sees) {
-                count("unsupported", "none");
+                count(turn, "unsupported", "none");
                 return Reply.of(texts.imageUnsupported());
             }
             return new PhotoQuestion(turn, message, vision.prompt());
@@ -87,7 +89,7 @@ public class Photos {
         }
         try {
             Photo photo = Photo.of(fetcher.fetch(picUrl));
-            count("read", "picurl");
+            count(question.turn(), "read", "picurl");
             return photo;
         } catch (PhotoUnreadableException failed) {
             if (failed.reason() == PhotoUnreadableException.Reason.TOO_LARGE) {
@@ -129,13 +131,13 @@ public class Photos {
     }
 
     /** The photo in what the media API gave: TOO_LARGE beyond chat.vision.max-bytes, NOT_AN_IMAGE unless one. */
-    public Photo fromMedia(byte[] body) throws PhotoUnreadableException {
+    public Photo fromMedia(PhotoQuestion question, byte[] body) throws PhotoUnreadableException {
         if (body != null && body.length > vision.maxBytes().toBytes()) {
             throw new PhotoUnreadableException(PhotoUnreadableException.Reason.TOO_LARGE,
                     "larger than " + vision.maxBytes().toBytes() + " bytes");
         }
         Photo photo = Photo.of(body);
-        count("read", "media");
+        count(question.turn(), "read", "media");
         return photo;
     }
 
@@ -155,7 +157,7 @@ public class Photos {
         String why = cause != null ? cause.getMessage() : failure == null ? "unknown" : failure.getMessage();
         LOG.warn("Photo {} from {} not read ({}): {}", question.photo().key(),
                 Openids.masked(question.turn().openid()), reason, why);
-        count(reason.name().toLowerCase(Locale.ROOT).replace('_', '-'), "none");
+        count(question.turn(), reason.name().toLowerCase(Locale.ROOT).replace('_', '-'), "none");
         return Reply.of(switch (reason) {
             case TOO_LARGE -> texts.imageTooLarge();
             case NOT_AN_IMAGE -> texts.imageUnreadable();
@@ -173,10 +175,11 @@ public class Photos {
             return null;
         }
         String model = requests.visionModel();
-        count("unsupported", "none");
-        if (blind.add(model)) {
-            LOG.error("The model {} refused an image (it reads none?): photos get chat.replies.image-unsupported "
-                    + "until the service restarts; set OPENAI_VISION_MODEL to a model that reads images", model);
+        count(turn, "unsupported", "none");
+        if (blind.add(visionModelOf(turn))) {
+            LOG.error("The model {} of provider {} refused an image (it reads none?): its photos get "
+                    + "chat.replies.image-unsupported until the service restarts; set OPENAI_VISION_MODEL to a model "
+                    + "that reads images", model, providers.of(turn.follower().account()));
         }
         return Reply.of(texts.imageUnsupported());
     }
@@ -196,11 +199,17 @@ public class Photos {
     }
 
     /** oac.photos{outcome, source}: read (from the PicUrl or the media API), too-large, not-an-image, ... */
-    private void count(String outcome, String source) {
-        metrics.counter("oac.photos", "outcome", outcome, "source", source).increment();
+    private void count(Turn turn, String outcome, String source) {
+        metrics.counter("oac.photos", "outcome", outcome, "source", source, io.github.oac.ops.Metrics.ACCOUNT,
+                io.github.oac.ops.Metrics.named(turn == null ? null : turn.follower().account())).increment();
     }
 
     private static String encode(String value) {
         return java.net.URLEncoder.encode(value == null ? "" : value, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The vision model the turn's account asks, at its provider. */
+    private String visionModelOf(Turn turn) {
+        return providers.of(turn.follower().account()) + " " + requests.visionModel();
     }
 }

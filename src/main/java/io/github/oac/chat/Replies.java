@@ -3,6 +3,7 @@ package io.github.oac.chat;
 import org.springframework.stereotype.Component;
 
 import io.github.oac.config.ChatProperties;
+import io.github.oac.ops.Metrics;
 import io.github.oac.store.Turn;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,8 +21,7 @@ public class Replies {
     private final Moderation moderation;
     private final ModelWaits modelWaits;
     private final ChatProperties.Replies texts;
-    private final Counter promptTokens;
-    private final Counter completionTokens;
+    private final MeterRegistry registry;
 
     public Replies(ChatRequests requests, AnswerFormatter formatter, Moderation moderation, ModelWaits modelWaits,
                    MeterRegistry registry, ChatProperties properties) {
@@ -30,10 +30,13 @@ public class Replies {
         this.moderation = moderation;
         this.modelWaits = modelWaits;
         this.texts = properties.replies();
-        this.promptTokens = Counter.builder("oac.model.tokens").tag("type", "prompt")
-                .description("Tokens the model provider counted, by type").register(registry);
-        this.completionTokens = Counter.builder("oac.model.tokens").tag("type", "completion")
-                .description("Tokens the model provider counted, by type").register(registry);
+        this.registry = registry;
+    }
+
+    /** oac.model.tokens{type, account}: the tokens the model provider counted. */
+    private void countTokens(String account, String type, long tokens) {
+        Counter.builder("oac.model.tokens").tag("type", type).tag(Metrics.ACCOUNT, Metrics.named(account))
+                .description("Tokens the model provider counted, by type").register(registry).increment(tokens);
     }
 
     /**
@@ -42,8 +45,8 @@ public class Replies {
      */
     public Object answered(Turn turn, ModelAnswer modelAnswer) {
         ModelAnswer timed = modelAnswer.took(modelWaits.end(turn));
-        promptTokens.increment(timed.promptTokens());
-        completionTokens.increment(timed.completionTokens());
+        countTokens(turn.follower().account(), "prompt", timed.promptTokens());
+        countTokens(turn.follower().account(), "completion", timed.completionTokens());
         String text = formatter.toPlainText(timed.text());
         if (requests.truncated(turn.message())) {
             text = texts.questionTruncated() + "\n\n" + text;

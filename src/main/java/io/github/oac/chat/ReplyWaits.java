@@ -90,7 +90,7 @@ public class ReplyWaits {
                 LOG.debug("No answer yet for {}: held past WeChat's 5 s so that it is sent again", message.key());
                 Thread.sleep(handout.holdMillis()); // the callback's own thread waits, in its waiting place
             }
-            metrics.delivered(handout);
+            metrics.delivered(callback.account(), handout);
             return handout;
         } finally {
             leave(placed);

@@ -15,9 +15,6 @@ import com.ibm.icu.text.Transliterator;
 import org.ahocorasick.trie.Trie;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.stereotype.Component;
-
-import io.github.oac.config.ChatProperties;
 
 /**
  * The operator's word list (chat.moderation.words-file: one word or phrase a line, UTF-8, {@code #} comments),
@@ -27,10 +24,9 @@ import io.github.oac.config.ChatProperties;
  * zero-width characters put between a word's characters do not hide it, and traditional Chinese characters folded
  * to simplified ones (ICU's Traditional-Simplified transliteration, taken once into a table when a list is first
  * loaded: transliterating each message would cost three times the matching), so 發財 in a question matches 发财 in
- * the list and the other way round. Reloaded when the file changes (route moderation-words). Called as
- * {@code wordList}.
+ * the list and the other way round. Reloaded when the file changes (route moderation-words, through
+ * {@link WordLists}).
  */
-@Component("wordList")
 public class WordList {
 
     private static final Logger LOG = LoggerFactory.getLogger(WordList.class);
@@ -41,9 +37,9 @@ public class WordList {
     private FileTime loadedModified;
     private long loadedSize = -1;
 
-    public WordList(ChatProperties properties) {
-        String configured = properties.moderation().wordsFile();
-        this.file = configured == null || configured.isBlank() ? null : Path.of(configured.strip());
+    /** The list in the file (null or blank: an empty list), loaded now. */
+    public WordList(String wordsFile) {
+        this.file = wordsFile == null || wordsFile.isBlank() ? null : Path.of(wordsFile.strip());
         reloadIfChanged();
     }
 

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import org.springframework.stereotype.Component;
@@ -26,11 +27,13 @@ public class Accounts {
 
     /**
      * One account's settings: its own, or the default account's where it set none. path: where WeChat sends its
-     * callbacks. Holds secrets (the token, the AppSecret, the EncodingAESKey): never logged.
+     * callbacks. baseUrl and apiKey: the model provider its questions go to. Holds secrets (the token, the AppSecret,
+     * the EncodingAESKey, the API key): never logged.
      */
     public record Settings(String name, String path, String token, String appId, String appSecret,
                            String encodingAesKey, String encodingAesKeyPrevious, String delivery, String systemPrompt,
-                           String model, String welcome, int rateLimit) {
+                           String model, String welcome, int rateLimit, String aiLabel, String aiLabelPosition,
+                           String wordsFile, String baseUrl, String apiKey) {
 
         @Override
         public String toString() {
@@ -42,18 +45,24 @@ public class Accounts {
 
     /** The default account only (tests that build the store's beans by hand). */
     public Accounts() {
-        this.byName = Map.of(DEFAULT, new Settings(DEFAULT, "/wechat", "", "", "", "", "", "", "", "", "", 0));
+        this.byName = Map.of(DEFAULT, new Settings(DEFAULT, "/wechat", "", "", "", "", "", "", "", "", "", 0, "", "end",
+                "", "", ""));
     }
 
     @org.springframework.beans.factory.annotation.Autowired
     public Accounts(ChatProperties properties) {
         ChatProperties.Wechat wechat = properties.wechat();
         ChatProperties.Openai openai = properties.openai();
+        ChatProperties.Replies replies = properties.replies();
         Settings base = new Settings(DEFAULT, "/wechat", wechat.token(), wechat.appId(), wechat.appSecret(),
                 or(wechat.encodingAesKey(), ""), or(wechat.encodingAesKeyPrevious(), ""),
                 properties.delivery() == null ? null : properties.delivery().mode(), openai.systemPrompt(),
-                openai.model(), properties.replies() == null ? null : properties.replies().welcome(),
-                properties.rateLimit() == null ? 0 : properties.rateLimit().perMinute());
+                openai.model(), replies == null ? null : replies.welcome(),
+                properties.rateLimit() == null ? 0 : properties.rateLimit().perMinute(),
+                replies == null ? "" : or(replies.aiLabel(), "").strip(),
+                replies == null ? "end" : or(replies.aiLabelPosition(), "end").strip(),
+                properties.moderation() == null ? "" : or(properties.moderation().wordsFile(), "").strip(),
+                or(openai.baseUrl(), "").strip(), or(openai.apiKey(), ""));
         Map<String, Settings> accounts = new LinkedHashMap<>();
         accounts.put(DEFAULT, base);
         Map<String, String> appIds = new LinkedHashMap<>();
@@ -75,6 +84,11 @@ public class Accounts {
                             "must be the 43-character EncodingAESKey from the WeChat console");
                 }
             }
+            String baseUrl = or(account.baseUrl(), base.baseUrl()).strip();
+            if (!or(account.baseUrl(), "").isBlank() && !baseUrl.matches("https?://[^\\s/?#]+[^\\s?#]*")) {
+                throw new MissingSettingException(env(name, "BASE_URL"), setting + ".base-url",
+                        "must be an http:// or https:// URL without a query (/chat/completions is appended)");
+            }
             String other = appIds.putIfAbsent(appId, name);
             if (other != null) {
                 throw new MissingSettingException(env(name, "APP_ID"), setting + ".app-id",
@@ -84,7 +98,13 @@ public class Accounts {
                     or(account.encodingAesKey(), "").strip(), or(account.encodingAesKeyPrevious(), "").strip(),
                     or(account.delivery(), base.delivery()), or(account.systemPrompt(), base.systemPrompt()),
                     or(account.model(), base.model()), or(account.welcome(), base.welcome()),
-                    account.rateLimit() != null ? account.rateLimit() : base.rateLimit()));
+                    account.rateLimit() != null ? account.rateLimit() : base.rateLimit(),
+                    or(account.aiLabel(), base.aiLabel()).strip(),
+                    or(account.aiLabelPosition(), base.aiLabelPosition()).strip(),
+                    or(account.wordsFile(), base.wordsFile()).strip(),
+                    baseUrl,
+                    // another provider: its own key, or none; the same provider: the default key unless its own
+                    baseUrl.equals(base.baseUrl()) ? or(account.apiKey(), base.apiKey()) : or(account.apiKey(), "")));
         });
         this.byName = Collections.unmodifiableMap(accounts);
     }
@@ -122,5 +142,41 @@ public class Accounts {
             throw new IllegalArgumentException("no account named " + name);
         }
         return settings;
+    }
+
+    /** One value per account, made from its settings now (a bean's per-account part: its key, its mode, ...). */
+    public <T> PerAccount<T> each(Function<Settings, T> make) {
+        Map<String, T> values = new LinkedHashMap<>();
+        byName.forEach((name, settings) -> values.put(name, make.apply(settings)));
+        return new PerAccount<>(values);
+    }
+
+    /** Values by account name, looked up as {@link #of} looks up settings. */
+    public static final class PerAccount<T> {
+
+        private final Map<String, T> byName;
+
+        private PerAccount(Map<String, T> byName) {
+            this.byName = Collections.unmodifiableMap(byName);
+        }
+
+        /** The value of the account so named (null: the default account), or null when no account has the name. */
+        public T find(String name) {
+            return byName.get(name == null ? DEFAULT : name);
+        }
+
+        /** The same, but an unknown name is a mistake: IllegalArgumentException. */
+        public T of(String name) {
+            T value = find(name);
+            if (value == null) {
+                throw new IllegalArgumentException("no account named " + name);
+            }
+            return value;
+        }
+
+        /** Every account's, the default account's first. */
+        public java.util.Collection<T> values() {
+            return byName.values();
+        }
     }
 }

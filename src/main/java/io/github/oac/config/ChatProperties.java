@@ -47,12 +47,15 @@ public record ChatProperties(
      * One more Official Account, chat.accounts.<name>, answered at /wechat/<name> (the chat.wechat.* settings are the
      * account "default", at /wechat). token, appId and appSecret are the account's own and required; encodingAesKey
      * (and the previous one, during a rotation) when it uses safe mode. delivery, systemPrompt, model, welcome and
-     * rateLimit (questions a follower may ask a minute) left empty are the default account's (chat.delivery.mode,
-     * chat.openai.*, chat.replies.welcome, chat.rate-limit.per-minute).
+     * rateLimit (questions a follower may ask a minute), aiLabel and aiLabelPosition, wordsFile, and the model
+     * provider (baseUrl, apiKey) left empty are the default account's (chat.delivery.mode, chat.openai.*,
+     * chat.replies.*, chat.rate-limit.per-minute, chat.moderation.words-file). An account with a baseUrl of its own
+     * and no apiKey uses no key.
      */
     public record Account(String token, String appId, String appSecret, String encodingAesKey,
                           String encodingAesKeyPrevious, String delivery, String systemPrompt, String model,
-                          String welcome, Integer rateLimit) {
+                          String welcome, Integer rateLimit, String aiLabel, String aiLabelPosition, String wordsFile,
+                          String baseUrl, String apiKey) {
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.github.oac.ops;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -8,25 +9,27 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.component.seda.SedaEndpoint;
 import org.springframework.stereotype.Component;
 
+import io.github.oac.config.Accounts;
 import io.github.oac.store.DeadLetters;
 import io.github.oac.store.WaitingFollowers;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 
 /**
  * What the /console page plots, read from the service's own meters and queues: counters since start (the page turns
- * them into rates), gauges as they are now, and model latency percentiles over Micrometer's recent window. Called
- * as {@code consoleStats}.
+ * them into rates), gauges as they are now, and model latency percentiles over Micrometer's recent window; of every
+ * account, or of one (?account=: its callbacks, sends, model calls, waiting followers and dead letters; the queue,
+ * turns in flight and the breakers are shared). Called as {@code consoleStats}.
  */
 @Component("consoleStats")
 public class ConsoleStats {
 
     /** Counters are totals since start; the page plots their change per second. */
     public record Stats(long at, Map<String, Double> callbacks, Map<String, Double> sends, Model model,
-                        int inFlight, int queued, Long waitingFollowers, Long deadLetters, boolean breakerOpen) {
+                        int inFlight, int queued, Long waitingFollowers, Long deadLetters, boolean breakerOpen,
+                        List<String> accounts, String account) {
     }
 
     /** calls and failed: attempts since start; p50/p99 in ms over the recent window, of successful calls. */
@@ -37,43 +40,61 @@ public class ConsoleStats {
     private final CamelContext camel;
     private final WaitingFollowers waitingFollowers;
     private final DeadLetters deadLetters;
+    private final Accounts accounts;
 
-    public ConsoleStats(MeterRegistry registry, CamelContext camel, WaitingFollowers waitingFollowers, DeadLetters deadLetters) {
+    public ConsoleStats(MeterRegistry registry, CamelContext camel, WaitingFollowers waitingFollowers,
+                        DeadLetters deadLetters, Accounts accounts) {
         this.registry = registry;
         this.camel = camel;
         this.waitingFollowers = waitingFollowers;
         this.deadLetters = deadLetters;
+        this.accounts = accounts;
     }
 
-    public Stats snapshot() {
+    /** Of every account (account null or empty), or of the one named; an unknown name is refused (400). */
+    public Stats snapshot(String account) {
+        String only = account == null || account.isBlank() ? null : account.strip();
+        if (only != null && accounts.get(only) == null) {
+            throw new DeadLetters.UnknownAccount();
+        }
         Map<String, Double> callbacks = new TreeMap<>();
-        for (Counter counter : registry.find("oac.callbacks").counters()) {
+        for (Counter counter : counters("oac.callbacks", only)) {
             callbacks.merge(counter.getId().getTag("outcome"), counter.count(), Double::sum);
         }
         Map<String, Double> sends = new TreeMap<>();
-        for (Counter counter : registry.find(OutboundCalls.WECHAT_SENDS).counters()) {
+        for (Counter counter : counters(OutboundCalls.WECHAT_SENDS, only)) {
             sends.merge(counter.getId().getTag("path") + " " + counter.getId().getTag("errcode"), counter.count(),
                     Double::sum);
         }
         // answers that went back inside a callback's reply (hybrid, passive delivery), by their path alone
-        for (Counter counter : registry.find("oac.deliveries").counters()) {
+        for (Counter counter : counters("oac.deliveries", only)) {
             String path = counter.getId().getTag("path");
             if (!"push".equals(path)) {
                 sends.merge(path, counter.count(), Double::sum);
             }
         }
-        Gauge breaker = registry.find("oac.model.breaker.open").gauge();
-        return new Stats(System.currentTimeMillis(), callbacks, sends, model(), camel.getInflightRepository()
-                .size("chat-answer"), queued(), redisCount(true), redisCount(false),
-                breaker != null && breaker.value() > 0);
+        // open when any provider's breaker is (one per model endpoint)
+        boolean breakerOpen = registry.find("oac.model.breaker.open").gauges().stream()
+                .anyMatch(breaker -> breaker.value() > 0);
+        return new Stats(System.currentTimeMillis(), callbacks, sends, model(only), camel.getInflightRepository()
+                .size("chat-answer"), queued(), redisCount(true, only), redisCount(false, only), breakerOpen,
+                accounts.names(), only);
     }
 
-    private Model model() {
+    /** The counters of that name: every account's, or the one's. */
+    private java.util.Collection<Counter> counters(String name, String account) {
+        return account == null ? registry.find(name).counters()
+                : registry.find(name).tag(Metrics.ACCOUNT, account).counters();
+    }
+
+    private Model model(String account) {
         long calls = 0;
         long failed = 0;
         Double p50 = null;
         Double p99 = null;
-        for (Timer timer : registry.find(OutboundCalls.MODEL_CALLS).timers()) {
+        var timers = account == null ? registry.find(OutboundCalls.MODEL_CALLS).timers()
+                : registry.find(OutboundCalls.MODEL_CALLS).tag(Metrics.ACCOUNT, account).timers();
+        for (Timer timer : timers) {
             calls += timer.count();
             if ("failed".equals(timer.getId().getTag("outcome"))) {
                 failed += timer.count();
@@ -95,9 +116,10 @@ public class ConsoleStats {
     }
 
     /** Followers with unanswered messages, or dead letters; null when Redis does not answer. */
-    private Long redisCount(boolean waiting) {
+    private Long redisCount(boolean waiting, String account) {
         try {
-            return waiting ? waitingFollowers.count() : deadLetters.count();
+            return waiting ? account == null ? waitingFollowers.count() : waitingFollowers.count(account)
+                    : account == null ? deadLetters.count() : deadLetters.count(account);
         } catch (RuntimeException e) {
             return null;
         }

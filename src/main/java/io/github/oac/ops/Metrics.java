@@ -15,10 +15,14 @@ import io.github.oac.store.Outbox;
  * What happened to callbacks and answers, as Micrometer counters under /actuator/metrics: oac.callbacks (tag
  * outcome: accepted, duplicate, retry, pickup, replay, full, limited, busy, ignored, replied, acknowledged),
  * oac.deliveries (tag path: how answers reached followers: passive, pickup, placeholder, push), oac.dead.letters (tag
- * reason) and oac.dead.letters.purged (outlived their retention). Called as {@code metrics}.
+ * reason) and oac.dead.letters.purged (outlived their retention); each with the tag account (a configured account's
+ * name). Called as {@code metrics}.
  */
 @Component("metrics")
 public class Metrics {
+
+    /** The tag naming the account an event belongs to: bounded by the configured accounts. */
+    public static final String ACCOUNT = "account";
 
     private final MeterRegistry registry;
 
@@ -31,13 +35,14 @@ public class Metrics {
      * arrival to its answer, as the timer oac.callback.duration (tag outcome, with a histogram for Prometheus; held
      * for passive deliveries held past WeChat's 5 s on purpose).
      */
-    public void callback(String admission, Outbox.Handout handout, String replyText, long arrivedAt) {
+    public void callback(String account, String admission, Outbox.Handout handout, String replyText, long arrivedAt) {
         String outcome = !"new".equals(admission) ? admission : replyText != null ? "replied" : "acknowledged";
-        registry.counter("oac.callbacks", "outcome", outcome).increment();
+        registry.counter("oac.callbacks", "outcome", outcome, ACCOUNT, named(account)).increment();
         Timer.builder("oac.callback.duration")
                 .description("Time from a callback's arrival to its answer, by outcome (held: passive delivery let "
                         + "WeChat's 5 s pass on purpose, so that it sends the message again)")
                 .tag("outcome", handout != null && Outbox.Handout.HOLD.equals(handout.path()) ? "held" : outcome)
+                .tag(ACCOUNT, named(account))
                 .publishPercentileHistogram()
                 .register(registry)
                 .record(Math.max(0, System.currentTimeMillis() - arrivedAt), TimeUnit.MILLISECONDS);
@@ -48,34 +53,35 @@ public class Metrics {
      * message), placeholder (the last delivery got the placeholder). Its push and hold decisions are not deliveries.
      * With when the answered message's callback arrived (0: unknown), timed as oac.answer.duration.
      */
-    public void delivered(Outbox.Handout handout) {
+    public void delivered(String account, Outbox.Handout handout) {
         if (handout != null && !Outbox.Handout.PUSH.equals(handout.path())
                 && !Outbox.Handout.HOLD.equals(handout.path()) && !Outbox.Handout.REPEAT.equals(handout.path())
                 && !Outbox.Handout.LATE.equals(handout.path())) {
-            delivered(handout.path(), handout.receivedAt());
+            delivered(account, handout.path(), handout.receivedAt());
         }
     }
 
     /** An owed answer picked up by a later message's admission. */
-    public void pickedUp(long receivedAt) {
-        delivered(Outbox.Handout.PICKUP, receivedAt);
+    public void pickedUp(String account, long receivedAt) {
+        delivered(account, Outbox.Handout.PICKUP, receivedAt);
     }
 
     /** Counted where the push happens: the first part WeChat accepted. */
-    public void pushed(long receivedAt) {
-        delivered(Outbox.Handout.PUSH, receivedAt);
+    public void pushed(String account, long receivedAt) {
+        delivered(account, Outbox.Handout.PUSH, receivedAt);
     }
 
     /**
      * Counts an answer reaching its follower by path (oac.deliveries) and times it from the question's callback
      * (oac.answer.duration, with a histogram), unless that time is unknown (0) or the path is the placeholder.
      */
-    private void delivered(String path, long receivedAt) {
-        registry.counter("oac.deliveries", "path", path).increment();
+    private void delivered(String account, String path, long receivedAt) {
+        registry.counter("oac.deliveries", "path", path, ACCOUNT, named(account)).increment();
         if (receivedAt > 0 && !Outbox.Handout.PLACEHOLDER.equals(path)) {
             Timer.builder("oac.answer.duration")
                     .description("Time from a question's callback to its answer reaching the follower, by path")
                     .tag("path", path)
+                    .tag(ACCOUNT, named(account))
                     .publishPercentileHistogram()
                     .register(registry)
                     .record(Math.max(0, System.currentTimeMillis() - receivedAt), TimeUnit.MILLISECONDS);
@@ -87,13 +93,18 @@ public class Metrics {
     public void deadLetter(DeadLetters.Recorded letter) {
         String reason = letter.reason();
         registry.counter("oac.dead.letters", "reason", reason.contains("errcode") ? "wechat-refused"
-                : reason.startsWith("older") ? "expired" : reason.startsWith("moderated") ? "moderated" : "failed")
-                .increment();
+                : reason.startsWith("older") ? "expired" : reason.startsWith("moderated") ? "moderated" : "failed",
+                ACCOUNT, named(letter.account())).increment();
     }
 
     /** Dead letters deleted because they outlived chat.dead-letters.retention. */
     @EventListener
     public void deadLettersPurged(DeadLetters.Purged purge) {
-        registry.counter("oac.dead.letters.purged").increment(purge.count());
+        registry.counter("oac.dead.letters.purged", ACCOUNT, named(purge.account())).increment(purge.count());
+    }
+
+    /** The account's name as a tag value: the default account's for none (a meter's tag cannot be null). */
+    public static String named(String account) {
+        return account == null ? io.github.oac.config.Accounts.DEFAULT : account;
     }
 }

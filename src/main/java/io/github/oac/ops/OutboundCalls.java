@@ -14,6 +14,8 @@ import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.github.oac.wechat.Follower;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -25,7 +27,8 @@ import io.micrometer.core.instrument.Timer;
  * http-NNN / io when it did not answer with JSON), and every retry as the counter oac.retries (tags stage: openai
  * or wechat, and reason: what the attempt before it got, http-NNN, errcode-N or the exception's name; not-sent when
  * that attempt failed before its request left). A retry is an attempt Camel's error handler makes again (its
- * CamelRedeliveryCounter is above 0); the reason travels in an exchange property from one attempt to the next.
+ * CamelRedeliveryCounter is above 0); the reason travels in an exchange property from one attempt to the next. Each
+ * with the tag account: the account of the follower the turn answers (its exchange's variable follower).
  */
 @Component
 public class OutboundCalls extends EventNotifierSupport {
@@ -67,13 +70,15 @@ public class OutboundCalls extends EventNotifierSupport {
                     .description("Model call attempts (each retry is one), by outcome and HTTP status")
                     .tag("outcome", exchange.getException() == null ? "ok" : "failed")
                     .tag("status", status)
+                    .tag(Metrics.ACCOUNT, account(exchange))
                     .publishPercentiles(0.5, 0.99)
                     .publishPercentileHistogram()
                     .register(registry)
                     .record(sent.getTimeTaken(), TimeUnit.MILLISECONDS);
         } else if (SEND_PATH.equals(exchange.getMessage().getHeader(Exchange.HTTP_PATH, String.class))) {
             String errcode = errcode(exchange);
-            registry.counter(WECHAT_SENDS, "path", "push", "errcode", errcode).increment();
+            registry.counter(WECHAT_SENDS, "path", "push", "errcode", errcode, Metrics.ACCOUNT, account(exchange))
+                    .increment();
             attempted(exchange, "wechat", "0".equals(errcode) ? null
                     : errcode.chars().allMatch(c -> Character.isDigit(c) || c == '-') ? "errcode-" + errcode : errcode);
         }
@@ -87,13 +92,17 @@ public class OutboundCalls extends EventNotifierSupport {
         Integer redelivery = exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class);
         if (redelivery != null && redelivery > 0) {
             String reason = exchange.getProperty(LAST_FAILURE, "not-sent", String.class);
-            registry.counter(RETRIES, "stage", stage, "reason", reason).increment();
+            registry.counter(RETRIES, "stage", stage, "reason", reason, Metrics.ACCOUNT, account(exchange)).increment();
         }
         if (failure == null) {
             exchange.removeProperty(LAST_FAILURE);
         } else {
             exchange.setProperty(LAST_FAILURE, failure);
         }
+    }
+
+    private static String account(Exchange exchange) {
+        return Metrics.named(exchange.getVariable("follower") instanceof Follower follower ? follower.account() : null);
     }
 
     private static String modelStatus(Exchange exchange) {

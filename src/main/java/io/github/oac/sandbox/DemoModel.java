@@ -45,7 +45,8 @@ public class DemoModel {
         if ((lower.contains("retry") || question.contains("重试")) && failedOnce.add(request.path("messages").size() + ":" + question)) {
             throw new Hiccup();
         }
-        String answer = lower.contains("long") || question.contains("长") ? longAnswer(question) : shortAnswer(question);
+        String answer = lower.contains("long") || question.contains("长") ? longAnswer(question)
+                : shortAnswer(question, request.path("model").asText(""), systemPrompt(request));
         return Map.of(
                 "id", "chatcmpl-demo",
                 "object", "chat.completion",
@@ -57,11 +58,15 @@ public class DemoModel {
                         "completion_tokens", (answer.length() + 3) / 4));
     }
 
-    static String shortAnswer(String question) {
+    static String shortAnswer(String question, String model, String systemPrompt) {
         return LABEL + "\n\n"
                 + "## You asked\n\n"
                 + "> " + question.strip().replace("\n", "\n> ") + "\n\n"
                 + "- It has **" + question.codePointCount(0, question.length()) + "** characters\n"
+                // what the account chose: each account can have its own model and system prompt
+                + "- Asked as model **" + model + "**, with the system prompt: "
+                + (systemPrompt.codePointCount(0, systemPrompt.length()) > 40
+                        ? systemPrompt.substring(0, systemPrompt.offsetByCodePoints(0, 40)) + "…" : systemPrompt) + "\n"
                 + "- *This* list, **bold** and `code` are Markdown: WeChat shows them as plain text\n"
                 + "- Ask something with \"long\" for a long answer, \"retry\" to see a retry\n\n"
                 + "Set `OPENAI_API_KEY` (or `OPENAI_BASE_URL`) for a real model.";
@@ -80,6 +85,11 @@ public class DemoModel {
                             + " of at most 2048 bytes, five per follower message; the rest waits for 继续.\n\n");
         }
         return answer.append("**The end** of the long demo answer.").toString();
+    }
+
+    private static String systemPrompt(JsonNode request) {
+        JsonNode first = request.path("messages").path(0);
+        return "system".equals(first.path("role").asText()) ? first.path("content").asText("") : "(none)";
     }
 
     private static String lastUserMessage(JsonNode request) {

@@ -12,15 +12,15 @@ import org.springframework.stereotype.Component;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.xml.XmlMapper;
 
-import io.github.oac.config.ChatProperties;
+import io.github.oac.config.Accounts;
 import io.github.oac.wechat.WechatCrypto;
 import io.github.oac.wechat.WechatSignature;
 
 /**
  * Turns what the sandbox page sends into the callback WeChat would send (XML, encrypted when an EncodingAESKey is
- * set, signed with the configured token, which never leaves the server), and WeChat's view of the service's answer
- * back into a bubble. The callback itself goes to the service's own /wechat over loopback, through the same routes
- * real WeChat uses. Called as {@code sandboxCallbacks}.
+ * set, signed with the account's token, which never leaves the server), and WeChat's view of the service's answer
+ * back into a bubble. The callback itself goes to the service's own /wechat (or /wechat/&lt;account&gt;) over
+ * loopback, through the same routes real WeChat uses. Called as {@code sandboxCallbacks}.
  */
 @ConditionalOnProperty(name = "chat.sandbox.active", havingValue = "true")
 @Component("sandboxCallbacks")
@@ -29,31 +29,48 @@ public class SandboxCallbacks {
     static final String OPENID = "sandboxOpenid";
     static final String NONCE = "sandboxNonce";
     static final String MSG_ID = "sandboxMsgId";
+    static final String ACCOUNT = "sandboxAccount";
 
     private static final Pattern EVENT_KEY_SHAPE = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
     /** More than chat.openai.max-question-chars by default, so a cut question can be tried. */
     private static final int MAX_TEXT = 10_000;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final String token;
-    private final WechatCrypto crypto;
+    private final Accounts accounts;
+    /** Each account's key, for accounts in safe mode. */
+    private final Map<String, WechatCrypto> cryptos = new java.util.HashMap<>();
     private final SandboxChats chats;
     private final WechatStandIn standIn;
     private final java.util.concurrent.ConcurrentMap<String, Long> lastCreateTime =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final XmlMapper xml = XmlMapper.builder().build();
 
-    public SandboxCallbacks(ChatProperties properties, SandboxChats chats, WechatStandIn standIn) {
-        this.token = properties.wechat().token();
-        String key = properties.wechat().encodingAesKey();
-        this.crypto = key == null || key.isBlank() ? null : new WechatCrypto(key.strip(), properties.wechat().appId());
+    public SandboxCallbacks(Accounts accounts, SandboxChats chats, WechatStandIn standIn) {
+        this.accounts = accounts;
+        for (String name : accounts.names()) {
+            Accounts.Settings account = accounts.of(name);
+            String key = account.encodingAesKey();
+            if (key != null && !key.isBlank()) {
+                cryptos.put(name, new WechatCrypto(key.strip(), account.appId()));
+            }
+        }
         this.chats = chats;
         this.standIn = standIn;
     }
 
-    /** The signed callback: body, query string (CamelHttpQuery) and what outcome() needs, in variables. */
+    /**
+     * The signed callback: body, query string (CamelHttpQuery), the account's path below /wechat (CamelHttpPath) and
+     * what outcome() needs, in variables.
+     */
     public void build(SandboxMessage message, Exchange exchange) {
         Callback callback = callback(message);
+        Accounts.Settings account = message.account() == null || message.account().isBlank()
+                ? accounts.of(Accounts.DEFAULT) : accounts.get(message.account());
+        if (account == null) {
+            throw new BadMessage("no such account");
+        }
+        String token = account.token();
+        WechatCrypto crypto = cryptos.get(account.name());
         String timestamp = Long.toString(System.currentTimeMillis() / 1000);
         String nonce = "sbx" + Long.toUnsignedString(RANDOM.nextLong(), 36);
         String query = "signature=" + WechatSignature.sign(token, timestamp, nonce) + "&timestamp=" + timestamp
@@ -69,12 +86,14 @@ public class SandboxCallbacks {
             standIn.following(message.openid(), "subscribe".equals(message.type()));
         }
         chats.followerSent(message.openid(), callback.path(), callback.shown(),
-                "signed " + (crypto == null ? "plaintext" : "encrypted") + " callback POST /wechat: "
+                "signed " + (crypto == null ? "plaintext" : "encrypted") + " callback POST " + account.path() + ": "
                         + callback.summary());
         exchange.setVariable(OPENID, message.openid());
         exchange.setVariable(NONCE, nonce);
         exchange.setVariable(MSG_ID, callback.msgId());
+        exchange.setVariable(ACCOUNT, account.name());
         exchange.getMessage().setHeader(Exchange.HTTP_QUERY, query);
+        exchange.getMessage().setHeader(Exchange.HTTP_PATH, account.path().substring("/wechat".length()));
         exchange.getMessage().setBody(body);
     }
 
@@ -85,7 +104,7 @@ public class SandboxCallbacks {
         String answer = exchange.getMessage().getBody(String.class);
         String admitted = chats.admission(exchange.getVariable(NONCE, String.class));
         String admission = admitted == null ? null : admitted.split(";", 2)[0];
-        String reply = passiveText(answer);
+        String reply = passiveText(answer, cryptos.get(exchange.getVariable(ACCOUNT, String.class)));
         if (reply != null) {
             chats.accountSent(openid, "passive", reply);
         }
@@ -157,7 +176,7 @@ public class SandboxCallbacks {
         return lastCreateTime.merge(openid, now, (last, next) -> Math.max(last + 1, next));
     }
 
-    private String passiveText(String answer) {
+    private String passiveText(String answer, WechatCrypto crypto) {
         if (answer == null || !answer.startsWith("<xml>")) {
             return null;
         }

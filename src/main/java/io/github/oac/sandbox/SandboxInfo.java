@@ -7,7 +7,7 @@ import io.github.oac.config.ChatProperties;
 
 /**
  * What the sandbox page says about itself: which model answers (the demo model is labelled as such), whether
- * callbacks are encrypted, the menu keys with a reply. Nothing secret: no token, key or URL; the console's token only
+ * callbacks are encrypted, the menu keys with a reply, the accounts its followers can write to. Nothing secret: no token, key or URL; the console's token only
  * on its own request, and only when this run made it. Called as {@code sandboxInfo}.
  */
 @ConditionalOnProperty(name = "chat.sandbox.active", havingValue = "true")
@@ -15,20 +15,20 @@ import io.github.oac.config.ChatProperties;
 public class SandboxInfo {
 
     public record Info(boolean demoModel, String model, boolean encrypted, boolean exposed,
-                       java.util.List<String> menuKeys) {
+                       java.util.List<String> menuKeys, java.util.List<String> accounts) {
     }
 
     private final Info info;
     private final String consoleToken;
 
-    public SandboxInfo(ChatProperties properties) {
+    public SandboxInfo(ChatProperties properties, io.github.oac.config.Accounts accounts) {
         this.consoleToken = properties.sandbox().consoleToken() && !properties.sandbox().exposed()
                 ? properties.admin().token() : null;
         String key = properties.wechat().encodingAesKey();
         this.info = new Info(properties.sandbox().demoModel(),
                 properties.sandbox().demoModel() ? "demo" : properties.openai().model(),
                 key != null && !key.isBlank(), properties.sandbox().exposed(),
-                properties.replies().click().keySet().stream().sorted().toList());
+                properties.replies().click().keySet().stream().sorted().toList(), accounts.names());
     }
 
     public Info info() {

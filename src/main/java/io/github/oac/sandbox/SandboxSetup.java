@@ -28,6 +28,11 @@ class SandboxSetup implements EnvironmentPostProcessor, Ordered {
     static final String DEFAULT_MODEL_URL = "https://api.openai.com/v1";
     static final String ROUTES = "classpath:sandbox/*.camel.yaml";
     static final String SANDBOX_APP_ID = "wxsandbox00000000";
+    /** The sandbox's second, made-up Official Account, at /wechat/shop: the page switches between the two. */
+    static final String SHOP = "shop";
+    static final String SHOP_APP_ID = "wxsandboxshop0000";
+    static final String SHOP_PROMPT = "你是「小店」的店员，只回答与本店商品有关的问题，语气亲切。";
+    static final String SHOP_WELCOME = "欢迎光临小店！这是沙盒里的第二个公众号：它有自己的 Token、AppID、系统提示词和模型。";
     private static final List<String> WECHAT = List.of("chat.wechat.token", "chat.wechat.app-id",
             "chat.wechat.app-secret");
     static final String HELP = "直接发文字给我提问。试试：long（长回答，再回复「继续」）、retry（模型重试一次）、重置（忘记对话）。";
@@ -50,6 +55,20 @@ class SandboxSetup implements EnvironmentPostProcessor, Ordered {
         putIfBlank(environment, settings, "chat.wechat.token", secret());
         putIfBlank(environment, settings, "chat.wechat.app-id", SANDBOX_APP_ID);
         putIfBlank(environment, settings, "chat.wechat.app-secret", secret());
+        boolean ownAccounts = environment.getPropertySources().stream()
+                .filter(source -> source instanceof org.springframework.core.env.EnumerablePropertySource<?>)
+                .flatMap(source -> java.util.Arrays.stream(
+                        ((org.springframework.core.env.EnumerablePropertySource<?>) source).getPropertyNames()))
+                .anyMatch(name -> name.startsWith("chat.accounts.") || name.startsWith("CHAT_ACCOUNTS_"));
+        if (!ownAccounts) {
+            // a second account, so that the page shows two side by side, each answered its own way
+            settings.put("chat.accounts." + SHOP + ".token", secret());
+            settings.put("chat.accounts." + SHOP + ".app-id", SHOP_APP_ID);
+            settings.put("chat.accounts." + SHOP + ".app-secret", secret());
+            settings.put("chat.accounts." + SHOP + ".system-prompt", SHOP_PROMPT);
+            settings.put("chat.accounts." + SHOP + ".welcome", SHOP_WELCOME);
+            settings.put("chat.accounts." + SHOP + ".ai-label", "（本回复由小店的 AI 生成）");
+        }
 
         // A sandbox with a real key spends its owner's money: loopback only, unless the operator chose an address.
         String address = environment.getProperty("server.address");
@@ -81,6 +100,9 @@ class SandboxSetup implements EnvironmentPostProcessor, Ordered {
             settings.put("chat.openai.base-url", self + "/sandbox/demo-model/v1");
             settings.put("chat.openai.api-key", "demo"); // not a secret: the demo model ignores it
             settings.put("chat.openai.model", "demo");
+            if (!ownAccounts) {
+                settings.put("chat.accounts." + SHOP + ".model", "demo-shop");
+            }
         } else if (noKey) {
             settings.put("chat.openai.api-key", "unused"); // a local server (Ollama, vLLM) needs none
         }

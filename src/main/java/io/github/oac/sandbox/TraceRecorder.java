@@ -42,7 +42,7 @@ public class TraceRecorder extends EventNotifierSupport {
     public void notify(CamelEvent event) {
         if (event instanceof ExchangeCreatedEvent created
                 && created.getExchange().getMessage() instanceof PlatformHttpMessage http && http.getRequest() != null
-                && "/wechat".equals(http.getRequest().getRequestURI())) {
+                && isCallback(http.getRequest().getRequestURI())) {
             // a callback arrives: note its nonce (the request is gone by the time it completes), and which exchange
             // is the callback's own (a wireTap's copy completes too, with the same properties)
             String nonce = http.getRequest().getParameter("nonce");
@@ -81,5 +81,10 @@ public class TraceRecorder extends EventNotifierSupport {
             return failure.getClass().getSimpleName();
         }
         return "HTTP " + exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, "200", String.class);
+    }
+
+    /** WeChat's callbacks: /wechat, and /wechat/<account> for the sandbox's second account. */
+    private static boolean isCallback(String path) {
+        return "/wechat".equals(path) || path != null && path.startsWith("/wechat/");
     }
 }

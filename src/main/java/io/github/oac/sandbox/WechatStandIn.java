@@ -15,7 +15,6 @@ import org.springframework.stereotype.Component;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.github.oac.config.ChatProperties;
 
 /**
  * The part of WeChat's API the service calls, in-process, for sandbox mode: stable_token, customer-service send and
@@ -31,20 +30,23 @@ public class WechatStandIn {
 
     private final SandboxChats chats;
     private final ObjectMapper json;
-    private final byte[] appId;
-    private final byte[] appSecret;
-    private final String accessToken;
+    /** Each account's AppSecret and access token, by AppID. */
+    private final Map<String, byte[]> appSecrets = new java.util.HashMap<>();
+    private final Map<String, String> accessTokens = new java.util.HashMap<>();
     private final Set<String> unfollowed = ConcurrentHashMap.newKeySet();
 
-    public WechatStandIn(SandboxChats chats, ObjectMapper json, ChatProperties properties) {
+    public WechatStandIn(SandboxChats chats, ObjectMapper json, io.github.oac.config.Accounts accounts) {
         this.chats = chats;
         this.json = json;
-        this.appId = bytes(properties.wechat().appId());
-        this.appSecret = bytes(properties.wechat().appSecret());
-        byte[] random = new byte[24];
-        new SecureRandom().nextBytes(random);
-        // a new one at each start: a token cached in Redis from an earlier run is refused (40001) and fetched again
-        this.accessToken = "SANDBOX_" + HexFormat.of().formatHex(random);
+        SecureRandom random = new SecureRandom();
+        for (String name : accounts.names()) {
+            io.github.oac.config.Accounts.Settings account = accounts.of(name);
+            byte[] bytes = new byte[24];
+            random.nextBytes(bytes);
+            appSecrets.put(account.appId(), bytes(account.appSecret()));
+            // a new one at each start: a token cached in Redis from an earlier run is refused (40001) and fetched again
+            accessTokens.put(account.appId(), "SANDBOX_" + HexFormat.of().formatHex(bytes));
+        }
     }
 
     /** POST /cgi-bin/stable_token {"grant_type":"client_credential","appid":…,"secret":…}. */
@@ -53,13 +55,15 @@ public class WechatStandIn {
         if (request == null || !"client_credential".equals(request.path("grant_type").asText())) {
             return error(40002, "invalid grant_type");
         }
-        if (!MessageDigest.isEqual(appId, bytes(request.path("appid").asText()))) {
+        String appId = request.path("appid").asText();
+        byte[] appSecret = appSecrets.get(appId);
+        if (appSecret == null) {
             return error(40013, "invalid appid");
         }
         if (!MessageDigest.isEqual(appSecret, bytes(request.path("secret").asText()))) {
             return error(40125, "invalid appsecret");
         }
-        return Map.of("access_token", accessToken, "expires_in", 7200);
+        return Map.of("access_token", accessTokens.get(appId), "expires_in", 7200);
     }
 
     /** POST /cgi-bin/message/custom/send?access_token=… with a text message. */
@@ -114,8 +118,9 @@ public class WechatStandIn {
     }
 
     private Map<String, Object> refusal(String token) {
-        return token != null && MessageDigest.isEqual(bytes(accessToken), bytes(token)) ? null
-                : error(40001, "invalid credential, access_token is invalid or not latest");
+        boolean issued = token != null && accessTokens.values().stream()
+                .anyMatch(accessToken -> MessageDigest.isEqual(bytes(accessToken), bytes(token)));
+        return issued ? null : error(40001, "invalid credential, access_token is invalid or not latest");
     }
 
     private JsonNode read(String body) {

@@ -147,11 +147,11 @@ public class DeadLetters {
     }
 
     /** Announced when a message became a dead letter (ops counts them). */
-    public record Recorded(String reason) {
+    public record Recorded(String account, String reason) {
     }
 
-    /** Announced when the purge deleted letters that outlived their retention. */
-    public record Purged(long count) {
+    /** Announced when the purge deleted an account's letters that outlived their retention. */
+    public record Purged(String account, long count) {
     }
 
     /** One page of {@code GET /admin/dead-letters}; next is null on the last page. */
@@ -160,7 +160,7 @@ public class DeadLetters {
 
     /** An operator named an account this service does not have (?account=): 400, without repeating the name. */
     public static class UnknownAccount extends BadPage {
-        UnknownAccount() {
+        public UnknownAccount() {
             super("no such account");
         }
     }
@@ -214,7 +214,7 @@ public class DeadLetters {
                 keys.deadLettersOf(message.fromUserName()), message.key(), json.writeValueAsString(letter),
                 Long.toString(now.toEpochMilli()));
         WhileLeaseLasts.retry(leaseTtl, "keeping a dead letter", () -> RECORD.run(redis, call, replicaAcks));
-        events.publishEvent(new Recorded(reason));
+        events.publishEvent(new Recorded(follower.account(), reason));
         LOG.warn("Message {} from {} is now a dead letter: {}", message.key(), follower.masked(), reason);
     }
 
@@ -248,6 +248,12 @@ public class DeadLetters {
         }
         String next = entries.size() > size ? entries.get(size - 1).position().encode() : null;
         return new Page(letters, next);
+    }
+
+    /** How many dead letters the account keeps (?account=; an unknown name is refused). */
+    public long count(String account) {
+        Long letters = redis.opsForHash().size(keysOf(account).deadLetters());
+        return letters == null ? 0 : letters;
     }
 
     /** How many dead letters are kept, in every account. */
@@ -329,9 +335,11 @@ public class DeadLetters {
             Long purged = PURGE.run(redis, new Purge(keys.deadLetters(), keys.deadLettersByTime(),
                     Long.toString(cutoff), Integer.toString(purgeBatch), keys.deadLettersOfPrefix()));
             count += purged == null ? 0 : purged;
+            if (purged != null && purged > 0) {
+                events.publishEvent(new Purged(account, purged));
+            }
         }
         if (count > 0) {
-            events.publishEvent(new Purged(count));
             LOG.info("Purged {} dead letters older than {}", count, retention);
         }
         return count;

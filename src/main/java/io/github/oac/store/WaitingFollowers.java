@@ -86,6 +86,12 @@ public class WaitingFollowers {
                 .sum();
     }
 
+    /** The same, of one account (0 for one not configured). */
+    public long count(String account) {
+        Sweep sweep = sweeps.get(account);
+        return sweep == null ? 0 : sweep.known.values().stream().mapToLong(Long::longValue).sum();
+    }
+
     /** One account's sets: the slots noted since the last pass, the slots known to hold followers. */
     private final class Sweep {
 

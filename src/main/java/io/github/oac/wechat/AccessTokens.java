@@ -3,7 +3,6 @@ package io.github.oac.wechat;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +55,7 @@ public class AccessTokens {
     private final Clock clock = Clock.systemUTC();
     private final Duration fetchWait;
     /** Each account's token, by account name. */
-    private final Map<String, Token> tokens = new HashMap<>();
+    private final Accounts.PerAccount<Token> tokens;
 
     /** Remembers the last few tokens added, in order; the oldest goes first. */
     private static final class BoundedSet extends java.util.LinkedHashSet<String> {
@@ -103,20 +102,13 @@ public class AccessTokens {
         this.json = json;
         this.wechatApi = wechatApi;
         this.wechat = properties.wechat();
-        for (String name : accounts.names()) {
-            Accounts.Settings account = accounts.of(name);
-            tokens.put(name, new Token(account, keys.token(account.appId())));
-        }
+        this.tokens = accounts.each(account -> new Token(account, keys.token(account.appId())));
         // a fetch in flight takes at most its connect and answer timeouts
         this.fetchWait = wechat.connectTimeout().plus(wechat.timeout()).plusSeconds(1);
     }
 
     private Token of(Follower follower) {
-        Token token = tokens.get(follower == null ? Accounts.DEFAULT : follower.account());
-        if (token == null) {
-            throw new IllegalArgumentException("no account named " + follower.account());
-        }
-        return token;
+        return tokens.of(follower == null ? null : follower.account());
     }
 
     /**

@@ -1,8 +1,5 @@
 package io.github.oac.wechat;
 
-import java.util.HashMap;
-import java.util.Map;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -23,7 +20,7 @@ public class CallbackCrypto {
 
     private final WechatSignature signature;
     /** Each account's keys: its own EncodingAESKey (null: none) and AppID. */
-    private final Map<String, Keyring> keyrings = new HashMap<>();
+    private final Accounts.PerAccount<Keyring> keyrings;
     private final boolean allowPlaintext;
 
     /** An account's current key and, during a rotation, the previous one (each null when not set). */
@@ -32,11 +29,8 @@ public class CallbackCrypto {
 
     public CallbackCrypto(WechatSignature signature, Accounts accounts, ChatProperties properties) {
         this.signature = signature;
-        for (String name : accounts.names()) {
-            Accounts.Settings account = accounts.of(name);
-            keyrings.put(name, new Keyring(crypto(account.encodingAesKey(), account.appId()),
-                    crypto(account.encodingAesKeyPrevious(), account.appId())));
-        }
+        this.keyrings = accounts.each(account -> new Keyring(crypto(account.encodingAesKey(), account.appId()),
+                crypto(account.encodingAesKeyPrevious(), account.appId())));
         this.allowPlaintext = properties.wechat().allowPlaintext();
         if (allowPlaintext && keyrings.values().stream().anyMatch(keys -> keys.current() != null)) {
             LOG.warn("WECHAT_ALLOW_PLAINTEXT is on: plaintext callbacks are accepted although an EncodingAESKey is "
@@ -93,7 +87,7 @@ public class CallbackCrypto {
     }
 
     private Keyring keyring(String account) {
-        Keyring keys = keyrings.get(account == null ? Accounts.DEFAULT : account);
+        Keyring keys = keyrings.find(account);
         if (keys == null) {
             throw new ForgedCallbackException(); // the gate lets no other account's callback through
         }

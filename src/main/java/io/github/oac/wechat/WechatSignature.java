@@ -5,7 +5,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.Map;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
@@ -21,28 +20,26 @@ import io.github.oac.config.Accounts;
 public class WechatSignature {
 
     private final String token;
-    /** Every account's signature, by name. */
-    private final Map<String, WechatSignature> accounts;
+    /** Every account's signature, by name (null: this one is an account's, made by the bean). */
+    private final Accounts.PerAccount<WechatSignature> accounts;
 
     @Autowired
     public WechatSignature(Accounts accounts) {
         this.token = accounts.of(Accounts.DEFAULT).token();
-        Map<String, WechatSignature> all = new java.util.HashMap<>();
-        for (String name : accounts.names()) {
-            all.put(name, name.equals(Accounts.DEFAULT) ? this : new WechatSignature(accounts.of(name).token()));
-        }
-        this.accounts = Map.copyOf(all);
+        this.accounts = accounts.each(account -> Accounts.DEFAULT.equals(account.name()) ? this
+                : new WechatSignature(account.token()));
     }
 
     /** One token's signature, as the default account's (tests). */
     WechatSignature(String token) {
         this.token = token;
-        this.accounts = Map.of(Accounts.DEFAULT, this);
+        this.accounts = null;
     }
 
     /** The signature of the account of that name (a callback's path named it; the gate refused unknown names). */
     public WechatSignature forAccount(String account) {
-        WechatSignature signature = accounts.get(account == null ? Accounts.DEFAULT : account);
+        WechatSignature signature = accounts == null ? (account == null || Accounts.DEFAULT.equals(account) ? this
+                : null) : accounts.find(account);
         if (signature == null) {
             throw new ForgedCallbackException(); // an account nobody configured signs nothing
         }

@@ -48,6 +48,31 @@ class AccountsTest {
     }
 
     @Test
+    void anAccountsOwnProviderLabelAndWordListReplaceTheDefaultAccountsAndAnotherProviderGetsNoDefaultKey() {
+        Accounts accounts = accounts(Map.of("chat.openai.base-url", "https://api.openai.com/v1",
+                "chat.openai.api-key", "sk-home", "chat.replies.ai-label", "home label",
+                "chat.moderation.words-file", "/home-words.txt",
+                "chat.accounts.shop.token", "t", "chat.accounts.shop.app-id", "wxshop",
+                "chat.accounts.shop.app-secret", "s", "chat.accounts.shop.base-url", "https://dashscope.example/v1",
+                "chat.accounts.shop.ai-label", "shop label", "chat.accounts.shop.words-file", "/shop-words.txt"));
+        Accounts.Settings shop = accounts.of("shop");
+        assertThat(shop.baseUrl()).isEqualTo("https://dashscope.example/v1");
+        assertThat(shop.apiKey()).as("another provider: the default key is not sent there").isEmpty();
+        assertThat(shop.aiLabel()).isEqualTo("shop label");
+        assertThat(shop.wordsFile()).isEqualTo("/shop-words.txt");
+        assertThat(shop.aiLabelPosition()).isEqualTo("end");
+
+        Accounts same = accounts(Map.of("chat.openai.base-url", "https://api.openai.com/v1",
+                "chat.openai.api-key", "sk-home", "chat.replies.ai-label", "home label",
+                "chat.accounts.shop.token", "t", "chat.accounts.shop.app-id", "wxshop",
+                "chat.accounts.shop.app-secret", "s", "chat.accounts.shop.api-key", "sk-shop"));
+        assertThat(same.of("shop").baseUrl()).isEqualTo("https://api.openai.com/v1");
+        assertThat(same.of("shop").apiKey()).isEqualTo("sk-shop");
+        assertThat(same.of("shop").aiLabel()).isEqualTo("home label");
+        assertThat(same.of("shop").toString()).doesNotContain("sk-shop");
+    }
+
+    @Test
     void aBadOrReservedNameAMissingSecretOrASharedAppIdIsOneLineNamingTheSetting() {
         assertThatThrownBy(() -> accounts(Map.of("chat.accounts.default.token", "t",
                 "chat.accounts.default.app-id", "wx2", "chat.accounts.default.app-secret", "s")))
@@ -67,5 +92,9 @@ class AccountsTest {
                 "chat.accounts.shop.app-id", "wx2", "chat.accounts.shop.app-secret", "s",
                 "chat.accounts.shop.encoding-aes-key", "too-short")))
                 .isInstanceOf(MissingSettingException.class).hasMessageContaining("43-character");
+        assertThatThrownBy(() -> accounts(Map.of("chat.accounts.shop.token", "t",
+                "chat.accounts.shop.app-id", "wx2", "chat.accounts.shop.app-secret", "s",
+                "chat.accounts.shop.base-url", "dashscope.example/v1?x=1")))
+                .isInstanceOf(MissingSettingException.class).hasMessageContaining("chat.accounts.shop.base-url");
     }
 }

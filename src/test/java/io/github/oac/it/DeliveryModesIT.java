@@ -21,15 +21,13 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 
-import io.github.oac.store.EmbeddedRedis;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -45,23 +43,14 @@ class DeliveryModesIT {
     private static final String SEND = "/cgi-bin/message/custom/send";
     private static final String COMPLETIONS = "/v1/chat/completions";
 
-    private static EmbeddedRedis redisServer;
+    @RegisterExtension
+    static final ProcessHarness harness = new ProcessHarness();
+    private static final WireMockServer stubs = harness.stubs();
     private static Jedis redis;
-    private static final WireMockServer stubs = new WireMockServer(WireMockConfiguration.options().dynamicPort()
-            .asynchronousResponseEnabled(true).containerThreads(32));
 
     @BeforeAll
-    static void startRedisAndStubs() {
-        redisServer = EmbeddedRedis.start();
-        redis = new Jedis("127.0.0.1", redisServer.port());
-        stubs.start();
-    }
-
-    @AfterAll
-    static void stopAll() throws Exception {
-        stubs.stop();
-        redis.close();
-        redisServer.close();
+    static void lookIntoRedis() {
+        redis = harness.redis();
     }
 
     @BeforeEach
@@ -146,7 +135,7 @@ class DeliveryModesIT {
     // ---- helpers ----
 
     private static Map<String, String> env(String mode) {
-        Map<String, String> env = serviceEnv(TOKEN, stubs.baseUrl(), redisServer.port(), mode);
+        Map<String, String> env = serviceEnv(TOKEN, stubs.baseUrl(), harness.redisPort(), mode);
         env.put("CHAT_OPENAI_TIMEOUT", "30000");
         env.put("CHAT_WECHAT_TYPING", "false");
         return env;

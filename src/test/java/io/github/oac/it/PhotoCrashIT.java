@@ -20,16 +20,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
-import io.github.oac.store.EmbeddedRedis;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -44,27 +42,14 @@ class PhotoCrashIT {
     private static final String COMPLETIONS = "/v1/chat/completions";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static EmbeddedRedis redisServer;
+    @RegisterExtension
+    static final ProcessHarness harness = new ProcessHarness();
+    private static final WireMockServer stubs = harness.stubs();
     private static Jedis redis;
-    private static final WireMockServer stubs = new WireMockServer(WireMockConfiguration.options().dynamicPort()
-            .asynchronousResponseEnabled(true).containerThreads(32));
 
     @BeforeAll
-    static void start() throws Exception {
-        redisServer = EmbeddedRedis.start();
-        redis = new Jedis("127.0.0.1", redisServer.port());
-        stubs.start();
-    }
-
-    @AfterAll
-    static void stopAll() throws Exception {
-        stubs.stop();
-        if (redis != null) {
-            redis.close();
-        }
-        if (redisServer != null) {
-            redisServer.close();
-        }
+    static void lookIntoRedis() {
+        redis = harness.redis();
     }
 
     @Test
@@ -109,7 +94,7 @@ class PhotoCrashIT {
     }
 
     private static Map<String, String> env() {
-        Map<String, String> env = serviceEnv(TOKEN, stubs.baseUrl(), redisServer.port(), "push");
+        Map<String, String> env = serviceEnv(TOKEN, stubs.baseUrl(), harness.redisPort(), "push");
         env.put("CHAT_OPENAI_TIMEOUT", "180000");
         env.put("CHAT_WECHAT_TYPING", "false");
         env.put("CHAT_VISION_IMAGE_HOSTS", "127.0.0.1");

@@ -28,16 +28,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 
-import io.github.oac.store.EmbeddedRedis;
 import io.github.oac.wechat.WechatSignature;
 import redis.clients.jedis.Jedis;
 
@@ -55,24 +54,16 @@ class RecoveryIT {
     private static final String COMPLETIONS = "/v1/chat/completions";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private static EmbeddedRedis redisServer;
     private static final RandomFaults faults = new RandomFaults();
-    private static final WireMockServer stubs = new WireMockServer(WireMockConfiguration.options().dynamicPort()
-            .extensions(faults).asynchronousResponseEnabled(true).containerThreads(64));
+    @RegisterExtension
+    static final ProcessHarness harness = new ProcessHarness(WireMockConfiguration.options().extensions(faults)
+            .containerThreads(64));
+    private static final WireMockServer stubs = harness.stubs();
     private static Jedis redis;
 
     @BeforeAll
-    static void startRedisAndStubs() {
-        redisServer = EmbeddedRedis.start();
-        redis = new Jedis("127.0.0.1", redisServer.port());
-        stubs.start();
-    }
-
-    @AfterAll
-    static void stopAll() throws Exception {
-        stubs.stop();
-        redis.close();
-        redisServer.close();
+    static void lookIntoRedis() {
+        redis = harness.redis();
     }
 
     @BeforeEach
@@ -244,7 +235,7 @@ class RecoveryIT {
     // ---- helpers ----
 
     private static Map<String, String> env() {
-        Map<String, String> env = serviceEnv(TOKEN, stubs.baseUrl(), redisServer.port(), "push");
+        Map<String, String> env = serviceEnv(TOKEN, stubs.baseUrl(), harness.redisPort(), "push");
         RandomFaults.tuneService(env);
         return env;
     }
@@ -281,7 +272,7 @@ class RecoveryIT {
 
     /** Blocks the Redis server itself: every client waits, and leases run out meanwhile. */
     private static void stallRedis(int seconds) {
-        try (Jedis jedis = new Jedis("127.0.0.1", redisServer.port(), (seconds + 5) * 1000)) {
+        try (Jedis jedis = new Jedis("127.0.0.1", harness.redisPort(), (seconds + 5) * 1000)) {
             jedis.sendCommand(() -> "DEBUG".getBytes(java.nio.charset.StandardCharsets.US_ASCII), "SLEEP",
                     Integer.toString(seconds));
         }

@@ -29,17 +29,15 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
-import io.github.oac.store.EmbeddedRedis;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -60,29 +58,16 @@ class UpgradeIT {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static EmbeddedRedis redisServer;
+    @RegisterExtension
+    static final ProcessHarness harness = new ProcessHarness();
+    private static final WireMockServer stubs = harness.stubs();
     private static Jedis redis;
-    private static final WireMockServer stubs = new WireMockServer(WireMockConfiguration.options().dynamicPort()
-            .asynchronousResponseEnabled(true).containerThreads(32));
     private static String previousJar;
 
     @BeforeAll
-    static void buildThePreviousReleaseAndStart() throws Exception {
+    static void buildThePreviousRelease() throws Exception {
         previousJar = previousReleaseJar();
-        redisServer = EmbeddedRedis.start();
-        redis = new Jedis("127.0.0.1", redisServer.port());
-        stubs.start();
-    }
-
-    @AfterAll
-    static void stopAll() throws Exception {
-        stubs.stop();
-        if (redis != null) {
-            redis.close();
-        }
-        if (redisServer != null) {
-            redisServer.close();
-        }
+        redis = harness.redis();
     }
 
     @Test
@@ -228,7 +213,7 @@ class UpgradeIT {
     // ---- helpers ----
 
     private static Map<String, String> env(String mode) {
-        Map<String, String> env = serviceEnv(TOKEN, stubs.baseUrl(), redisServer.port(), mode);
+        Map<String, String> env = serviceEnv(TOKEN, stubs.baseUrl(), harness.redisPort(), mode);
         env.put("ADMIN_TOKEN", ADMIN_TOKEN);
         env.put("CHAT_OPENAI_TIMEOUT", "180000");
         env.put("CHAT_WECHAT_TYPING", "false");

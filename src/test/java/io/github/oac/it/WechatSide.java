@@ -52,8 +52,13 @@ final class WechatSide {
 
     /** One delivery as WeChat makes it: the response, or "cut" when none came within 5 s. */
     static String deliver(ServiceProcess service, String xml, String query) throws Exception {
+        return deliver(service, "/wechat", xml, query);
+    }
+
+    /** The same, to an account's own callback path (/wechat/<name>). */
+    static String deliver(ServiceProcess service, String path, String xml, String query) throws Exception {
         try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(service.url("/wechat?"
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(service.url(path + "?"
                     + query))).timeout(Duration.ofSeconds(5)).header("Content-Type", "text/xml")
                     .POST(HttpRequest.BodyPublishers.ofString(xml)).build(), HttpResponse.BodyHandlers.ofString());
             return response.body();

@@ -81,8 +81,8 @@ class PrometheusScrapeTest extends RouteTestSupport {
         String accepted = "sum(oac_callbacks_total{outcome=\"accepted\"})";
         String pushed = "sum(oac_deliveries_total{path=\"push\"})";
         // a first scrape shows what earlier tests counted: the test judges only what it adds
-        double acceptedBefore = metrics.counter("oac.callbacks", "outcome", "accepted").count();
-        double pushedBefore = metrics.counter("oac.deliveries", "path", "push").count();
+        double acceptedBefore = metrics.counter("oac.callbacks", "outcome", "accepted", "account", "default").count();
+        double pushedBefore = metrics.counter("oac.deliveries", "path", "push", "account", "default").count();
         awaitPrometheus(accepted, acceptedBefore);
         awaitPrometheus(pushed, pushedBefore);
 
@@ -112,7 +112,8 @@ class PrometheusScrapeTest extends RouteTestSupport {
         Set<String> missing = new TreeSet<>();
         List<String> queries = new ArrayList<>();
         dashboard.path("panels").forEach(panel -> panel.path("targets").forEach(target -> {
-            String expr = target.path("expr").asText();
+            // as Grafana sends it with every account selected
+            String expr = target.path("expr").asText().replace("$account", ".*");
             queries.add(expr);
             Matcher names = METRIC.matcher(expr);
             while (names.find()) {
@@ -122,6 +123,10 @@ class PrometheusScrapeTest extends RouteTestSupport {
             }
         }));
         assertThat(queries).hasSizeGreaterThan(15);
+        assertThat(dashboard.path("templating").path("list").get(0).path("query").asText())
+                .as("the account selector").isEqualTo("label_values(oac_callbacks_total, account)");
+        assertThat(queries).as("the callbacks' panels follow the selector")
+                .anyMatch(expr -> expr.contains("oac_callbacks_total{account=~\".*\"}"));
         assertThat(missing).as("metrics the dashboard queries but the service does not export").isEmpty();
         for (String expr : queries) {
             JsonNode answer = json.readTree(get("/api/v1/query?query=" + URLEncoder.encode(expr, StandardCharsets.UTF_8)));
@@ -141,12 +146,13 @@ class PrometheusScrapeTest extends RouteTestSupport {
         String refused = newOpenid();
         stubs.stubFor(post(urlPathEqualTo(SEND)).withRequestBody(matchingJsonPath("$.touser", equalTo(refused)))
                 .willReturn(okJson("{\"errcode\":40003,\"errmsg\":\"invalid openid\"}")));
-        double tokensBefore = metrics.counter("oac.model.tokens", "type", "prompt").count();
+        double tokensBefore = metrics.counter("oac.model.tokens", "type", "prompt", "account", "default").count();
         postCallback(textMessage(newOpenid(), newMsgId(), "retried once"));
         awaitQuiet(Duration.ofSeconds(30));
         postCallback(textMessage(refused, newMsgId(), "refused by WeChat"));
         awaitQuiet(Duration.ofSeconds(30));
-        assertThat(metrics.counter("oac.model.tokens", "type", "prompt").count() - tokensBefore).isEqualTo(24);
+        assertThat(metrics.counter("oac.model.tokens", "type", "prompt",
+                "account", "default").count() - tokensBefore).isEqualTo(24);
     }
 
     private void startPrometheus() throws Exception {

@@ -55,6 +55,24 @@ class SandboxBrowserTest extends SandboxTestSupport {
     }
 
     @Test
+    void aFollowerOfTheSecondAccountIsWelcomedAndAnsweredTheShopsWay() {
+        openAs("小红");
+        assertThat(browser.find(By.id("account-name")).getText()).isEqualTo("小店 Shop");
+        assertThat(browser.find(By.id("follower-list")).getText()).contains("/wechat/shop");
+        int before = accountBubbles().size();
+
+        click(By.cssSelector("[data-action=subscribe]"));
+        waitForAccountBubbles(before + 1);
+        type("你们卖什么？");
+        List<WebElement> answers = waitForAccountBubbles(before + 2);
+
+        assertThat(answers.get(before).getText()).isEqualTo(SandboxSetup.SHOP_WELCOME);
+        assertThat(answers.get(before + 1).getText()).contains("demo-shop").contains("小店");
+        browser.until(d -> d.findElement(By.id("trace-list")).getText().contains("POST /wechat/shop") ? "shown" : null);
+        browser.screenshot("sandbox-shop", null);
+    }
+
+    @Test
     void aLongAnswerArrivesInPartsAndContinueBringsTheRest() {
         openAs("Bob");
         int before = accountBubbles().size();

@@ -42,6 +42,29 @@ class SandboxTest extends SandboxTestSupport {
     }
 
     @Test
+    void theSandboxsSecondAccountAnswersAtItsOwnUrlWithItsOwnPromptModelWelcomeAndLabel() throws Exception {
+        String customer = newOpenid();
+        String home = newOpenid();
+
+        sendAs(customer, Map.of("type", "subscribe", "account", "shop"));
+        JsonNode outcome = json.readTree(sendAs(customer, Map.of("type", "text", "content", "卖什么？",
+                "account", "shop")).getBody());
+        sendAs(home, Map.of("type", "text", "content", "卖什么？"));
+
+        assertThat(outcome.path("status").asInt()).isEqualTo(200);
+        List<String> answers = await(() -> accountTexts(customer), texts -> texts.size() == 2);
+        assertThat(answers.get(0)).isEqualTo(SandboxSetup.SHOP_WELCOME);
+        assertThat(answers.get(1)).contains("demo-shop").contains(SandboxSetup.SHOP_PROMPT.substring(0, 10))
+                .endsWith("（本回复由小店的 AI 生成）");
+        assertThat(await(() -> accountTexts(home))).singleElement().asString().contains("model demo,")
+                .doesNotContain("小店");
+        assertThat(details(customer, "callback")).anyMatch(detail -> detail.contains("POST /wechat/shop"));
+        assertThat(redis.hasKey("oac:{shop:" + customer + "}:memory")).isTrue();
+        assertThat(sendAs(home, Map.of("type", "text", "content", "x", "account", "nope")).getStatusCode().value())
+                .isEqualTo(400);
+    }
+
+    @Test
     void aRetryQuestionFailsOnceAndTheModelRouteRetriesIt() throws Exception {
         String openid = newOpenid();
 
@@ -168,7 +191,11 @@ class SandboxTest extends SandboxTestSupport {
     }
 
     private <T extends java.util.Collection<?>> T await(java.util.concurrent.Callable<T> probe) {
+        return await(probe, result -> !result.isEmpty());
+    }
+
+    private <T> T await(java.util.concurrent.Callable<T> probe, java.util.function.Predicate<T> done) {
         return Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50))
-                .until(probe, result -> !result.isEmpty());
+                .until(probe, done::test);
     }
 }
