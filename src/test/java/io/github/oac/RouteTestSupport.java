@@ -100,6 +100,9 @@ import io.github.oac.wechat.WechatSignature;
         // an idle consumer looks again every 0.5 s: a context then stops in about that, not in 5 s (the cached contexts
         // all stop when the test JVM exits, where Surefire waits 30 s at most)
         "chat.queue.poll-timeout=500",
+        // 64 turns at once are plenty for any test here; 2000 idle consumers polling twice a second, in each of the
+        // two dozen contexts Spring keeps, cost the whole run its CPU
+        "chat.queue.consumers=64",
         // Camel's backlog tracer in every route, off until FlowCountsTest switches it on to count a question's steps
         "camel.trace.standby=true",
         "camel.trace.trace-templates=true", // the model providers' routes are made from templates

@@ -22,9 +22,11 @@ public class Replies {
     private final ModelWaits modelWaits;
     private final ChatProperties.Replies texts;
     private final MeterRegistry registry;
+    private final DailyQuotas quotas;
 
     public Replies(ChatRequests requests, AnswerFormatter formatter, Moderation moderation, ModelWaits modelWaits,
-                   MeterRegistry registry, ChatProperties properties) {
+                   MeterRegistry registry, ChatProperties properties, DailyQuotas quotas) {
+        this.quotas = quotas;
         this.requests = requests;
         this.formatter = formatter;
         this.moderation = moderation;
@@ -47,6 +49,7 @@ public class Replies {
         ModelAnswer timed = modelAnswer.took(modelWaits.end(turn));
         countTokens(turn.follower().account(), "prompt", timed.promptTokens());
         countTokens(turn.follower().account(), "completion", timed.completionTokens());
+        quotas.spent(turn, timed.tokens());
         String text = formatter.toPlainText(timed.text());
         if (requests.truncated(turn.message())) {
             text = texts.questionTruncated() + "\n\n" + text;
@@ -58,6 +61,11 @@ public class Replies {
     public Reply apology(Turn turn) {
         modelWaits.end(turn);
         return Reply.of(texts.apology());
+    }
+
+    /** The follower's daily quota is spent: said instead of asking the model. */
+    public Reply quotaExceeded() {
+        return Reply.of(texts.quotaExceeded());
     }
 
     public Reply resetDone() {

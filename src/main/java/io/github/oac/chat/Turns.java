@@ -38,12 +38,13 @@ public class Turns {
     private final AnswerDelivery delivery;
     private final AnswerLog answerLog;
     private final AuditLog auditLog;
+    private final DailyQuotas quotas;
     /** The messages this instance's turns started and have not ended: token and MsgId. */
     private final Set<String> started = ConcurrentHashMap.newKeySet();
 
     public Turns(Inbox inbox, Wakes wakes, DeadLetters deadLetters, Commands commands, Replies replies,
                  Moderation moderation, ChatRequests requests, Photos photos, ModelWaits modelWaits,
-                 AnswerDelivery delivery, AnswerLog answerLog, AuditLog auditLog) {
+                 AnswerDelivery delivery, AnswerLog answerLog, AuditLog auditLog, DailyQuotas quotas) {
         this.inbox = inbox;
         this.wakes = wakes;
         this.deadLetters = deadLetters;
@@ -56,6 +57,7 @@ public class Turns {
         this.delivery = delivery;
         this.answerLog = answerLog;
         this.auditLog = auditLog;
+        this.quotas = quotas;
     }
 
     /**
@@ -70,7 +72,8 @@ public class Turns {
     /**
      * What the message needs: a ChatRequest for the model; a PhotoQuestion when it is about a photo (the follower's,
      * or their latest one a text question goes with); a ModerationCheck when the moderation service must see the
-     * question first; or the Reply that needs no model: a command's, the refusal of a question with a listed word,
+     * question first; or the Reply that needs no model: a command's, the quota-exceeded reply (the follower's daily
+     * quota is spent), the refusal of a question with a listed word,
      * {@link Reply#RESUMED} when an earlier attempt committed the text, {@link Reply#ENDED} when the message is over
      * (too old or tried too often: a dead letter now; or one already).
      */
@@ -97,6 +100,9 @@ public class Turns {
         }
         if (commands.isContinue(turn.message())) {
             return replies.continued(turn);
+        }
+        if (quotas.refuses(turn)) {
+            return replies.quotaExceeded();
         }
         Object photo = photos.ask(turn);
         if (photo instanceof Reply) {

@@ -33,7 +33,7 @@ public class Accounts {
     public record Settings(String name, String path, String token, String appId, String appSecret,
                            String encodingAesKey, String encodingAesKeyPrevious, String delivery, String systemPrompt,
                            String model, String welcome, int rateLimit, String aiLabel, String aiLabelPosition,
-                           String wordsFile, String baseUrl, String apiKey) {
+                           String wordsFile, String baseUrl, String apiKey, int questionsPerDay, int tokensPerDay) {
 
         @Override
         public String toString() {
@@ -46,7 +46,7 @@ public class Accounts {
     /** The default account only (tests that build the store's beans by hand). */
     public Accounts() {
         this.byName = Map.of(DEFAULT, new Settings(DEFAULT, "/wechat", "", "", "", "", "", "", "", "", "", 0, "", "end",
-                "", "", ""));
+                "", "", "", 0, 0));
     }
 
     @org.springframework.beans.factory.annotation.Autowired
@@ -62,7 +62,9 @@ public class Accounts {
                 replies == null ? "" : or(replies.aiLabel(), "").strip(),
                 replies == null ? "end" : or(replies.aiLabelPosition(), "end").strip(),
                 properties.moderation() == null ? "" : or(properties.moderation().wordsFile(), "").strip(),
-                or(openai.baseUrl(), "").strip(), or(openai.apiKey(), ""));
+                or(openai.baseUrl(), "").strip(), or(openai.apiKey(), ""),
+                properties.quota() == null ? 0 : properties.quota().questionsPerDay(),
+                properties.quota() == null ? 0 : properties.quota().tokensPerDay());
         Map<String, Settings> accounts = new LinkedHashMap<>();
         accounts.put(DEFAULT, base);
         Map<String, String> appIds = new LinkedHashMap<>();
@@ -104,7 +106,9 @@ public class Accounts {
                     or(account.wordsFile(), base.wordsFile()).strip(),
                     baseUrl,
                     // another provider: its own key, or none; the same provider: the default key unless its own
-                    baseUrl.equals(base.baseUrl()) ? or(account.apiKey(), base.apiKey()) : or(account.apiKey(), "")));
+                    baseUrl.equals(base.baseUrl()) ? or(account.apiKey(), base.apiKey()) : or(account.apiKey(), ""),
+                    account.questionsPerDay() != null ? account.questionsPerDay() : base.questionsPerDay(),
+                    account.tokensPerDay() != null ? account.tokensPerDay() : base.tokensPerDay()));
         });
         this.byName = Collections.unmodifiableMap(accounts);
     }

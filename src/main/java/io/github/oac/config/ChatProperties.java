@@ -36,6 +36,7 @@ public record ChatProperties(
         Moderation moderation,
         Audit audit,
         Vision vision,
+        Quota quota,
         Map<String, Account> accounts) {
 
     public ChatProperties {
@@ -55,7 +56,15 @@ public record ChatProperties(
     public record Account(String token, String appId, String appSecret, String encodingAesKey,
                           String encodingAesKeyPrevious, String delivery, String systemPrompt, String model,
                           String welcome, Integer rateLimit, String aiLabel, String aiLabelPosition, String wordsFile,
-                          String baseUrl, String apiKey) {
+                          String baseUrl, String apiKey, Integer questionsPerDay, Integer tokensPerDay) {
+    }
+
+    /**
+     * Daily quotas per follower: questionsPerDay the model is asked, tokensPerDay it may spend (as the provider counts
+     * them); 0 is no quota. A day is a calendar day in zone. An account's own (chat.accounts.<name>.questions-per-day,
+     * .tokens-per-day) replaces these.
+     */
+    public record Quota(int questionsPerDay, int tokensPerDay, String zone) {
     }
 
     /**
@@ -227,7 +236,7 @@ public record ChatProperties(
                           String rateLimited, String busy, String inboxFull, String thinking, String queued,
                           int passiveMaxBytes, String aiLabel, String aiLabelPosition, String blockedQuestion,
                           String blockedAnswer, String imageTooLarge, String imageUnreadable,
-                          String imageUnavailable, String imageUnsupported,
+                          String imageUnavailable, String imageUnsupported, String quotaExceeded,
                           Map<String, String> click) {
 
         public Replies {

@@ -174,9 +174,10 @@ public class DeadLetters {
         return keys.forAccount(name);
     }
 
-    /** A page's request could not be understood: 400. */
+    /** An operator's request (a page of letters, a follower's quota) could not be understood: 400. */
     public static class BadPage extends IllegalArgumentException {
-        BadPage(String message) {
+        /** message: a fixed sentence of the service's, never the operator's input (it is answered as it is). */
+        public BadPage(String message) {
             super(message, null);
         }
     }

@@ -127,6 +127,11 @@ public class Keys {
         return follower(openid) + "rate";
     }
 
+    /** The follower's questions and tokens on one day (yyyyMMdd in the quota's zone), and the messages counted. */
+    public String quota(String openid, String day) {
+        return follower(openid) + "quota:" + day;
+    }
+
     /** When the follower last unfollowed: the event's CreateTime and first arrival. */
     public String left(String openid) {
         return follower(openid) + "left";

@@ -134,6 +134,9 @@ final class ServiceProcess implements AutoCloseable {
                                         String jar, String aotCache) throws Exception {
         int port = freePort();
         int managementPort = freePort();
+        while (managementPort == port) { // the kernel may hand out the port just closed again
+            managementPort = freePort();
+        }
         File log = new File("target/it-logs/" + name + ".log");
         log.getParentFile().mkdirs();
         List<String> command = new java.util.ArrayList<>(List.of(javaHome + File.separator + "bin" + File.separator

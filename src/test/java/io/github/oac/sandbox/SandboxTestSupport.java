@@ -38,6 +38,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
         "chat.recovery.interval=500",
         "chat.redis.data-dir=target/test-redis/${random.uuid}",
         "chat.queue.poll-timeout=500", // stops in 0.5 s, not 5 (RouteTestSupport says why)
+        "chat.queue.consumers=64", // as RouteTestSupport, and why
 })
 public abstract class SandboxTestSupport {
 
