@@ -157,12 +157,26 @@
     loadLetters();
   }
 
+  function renderTop(top) {
+    const body = $('top-followers');
+    body.replaceChildren();
+    for (const one of top || []) {
+      const row = el('tr');
+      row.dataset.follower = one.follower;
+      row.append(el('td', 'mono', one.follower), el('td', null, one.account),
+        el('td', null, one.tokens.toLocaleString()));
+      body.append(row);
+    }
+    $('top-empty').hidden = body.children.length > 0;
+  }
+
   async function poll() {
     try {
       const stats = await call('GET', withAccount('/admin/stats', account));
       offerAccounts(stats.accounts || []);
       record(stats);
       render(stats);
+      renderTop(stats.topFollowers);
       setStatus('live · every ' + POLL_MS / 1000 + ' s', 'ok');
       if (previous && stats.deadLetters !== lastDeadCount) {
         lastDeadCount = stats.deadLetters;

@@ -54,8 +54,14 @@ class ConsoleBrowserTest extends AccountsTestSupport {
     void afterTrafficTheConsoleShowsCallbacksAndADeadLetterGoesAwayWhenReplayed() throws Exception {
         openConsole();
 
-        // traffic while the console watches, so that its plots have something to show
-        stubModelAnswer("An answer from the model.");
+        // traffic while the console watches, so that its plots have something to show; the model counts tokens
+        stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).willReturn(okJson("{\"choices\":[{\"message\":{\"role\":"
+                + "\"assistant\",\"content\":\"An answer from the model.\"}}],\"usage\":{\"prompt_tokens\":30,"
+                + "\"completion_tokens\":12}}")));
+        String spender = newOpenid();
+        for (int i = 0; i < 2; i++) {
+            postCallback(textMessage(spender, newMsgId(), "spend " + i));
+        }
         for (int i = 0; i < 6; i++) {
             String openid = newOpenid();
             postCallback(textMessage(openid, newMsgId(), "question " + i));
@@ -75,6 +81,12 @@ class ConsoleBrowserTest extends AccountsTestSupport {
                 .replace("–", "0")) >= 13);
         browser.find(By.cssSelector("tr[data-id='" + msgId + "']"));
         assertThat(browser.find(By.id("tile-breaker")).getText()).isEqualTo("closed");
+        String masked = io.github.oac.wechat.Openids.masked(spender);
+        String top = browser.until(d -> {
+            String first = d.findElement(By.id("top-followers")).getText();
+            return first.startsWith(masked) && first.contains("84") ? first : null;
+        });
+        assertThat(top).as("the follower the model spent the most on, masked, first").doesNotContain(spender);
         Thread.sleep(2500); // one more poll: the plots come back to zero
         browser.screenshot("console", Path.of("docs/console.png"));
 

@@ -73,6 +73,17 @@ public class ChatRequests {
                 providers.of(account.name()));
     }
 
+    /** The model the turn asks: the vision model when a photo goes with it, else its account's. */
+    public String modelOf(Turn turn) {
+        return turn.message().isPhoto() || turn.photo() != null ? visionModel()
+                : accounts.of(turn.follower().account()).model();
+    }
+
+    /** The provider the turn's account asks (chat/ModelProviders). */
+    public String providerOf(Turn turn) {
+        return providers.of(turn.follower().account());
+    }
+
     /** The model asked about photos: chat.vision.model, else the main one. */
     public String visionModel() {
         return vision.model() == null || vision.model().isBlank() ? openai.model() : vision.model().strip();

@@ -17,6 +17,7 @@ import io.github.oac.config.ChatProperties;
 import io.github.oac.store.DeadLetters;
 import io.github.oac.store.QuotaCounts;
 import io.github.oac.store.Turn;
+import io.github.oac.store.UsageLedger;
 import io.github.oac.wechat.Follower;
 import io.github.oac.wechat.Openids;
 
@@ -35,12 +36,18 @@ public class DailyQuotas {
     private static final Duration KEPT = Duration.ofDays(2);
 
     private final QuotaCounts counts;
+    private final UsageLedger usage;
+    private final Duration usageKept;
     private final Accounts accounts;
     private final ZoneId zone;
     private final Clock clock;
 
-    public DailyQuotas(QuotaCounts counts, Accounts accounts, ChatProperties properties, ObjectProvider<Clock> clock) {
+    public DailyQuotas(QuotaCounts counts, UsageLedger usage, Accounts accounts, ChatProperties properties,
+                       ObjectProvider<Clock> clock) {
         this.counts = counts;
+        this.usage = usage;
+        this.usageKept = properties.usage() == null || properties.usage().retention() == null ? Duration.ofDays(7)
+                : properties.usage().retention();
         this.accounts = accounts;
         ChatProperties.Quota quota = properties.quota();
         this.zone = ZoneId.of(quota == null || quota.zone() == null || quota.zone().isBlank() ? "Asia/Shanghai"
@@ -67,18 +74,23 @@ public class DailyQuotas {
     }
 
     /**
-     * The tokens the model spent on the turn's answer count against today's token quota, when there is one. Best
-     * effort: a count Redis could not take is logged, not thrown, since the turn would otherwise stop and ask the
-     * model again when resumed.
+     * The tokens the model spent on the turn's answer: added to the follower's usage of the day (the console's top
+     * followers) and, when their account has a token quota, counted against it. Best effort: a count Redis could not
+     * take is logged, not thrown, since the turn would otherwise stop and ask the model again when resumed.
      */
     public void spent(Turn turn, long tokens) {
-        if (tokens > 0 && accounts.of(turn.follower().account()).tokensPerDay() > 0) {
-            try {
-                counts.spend(turn.follower(), today(), turn.msgKey(), tokens, KEPT);
-            } catch (RuntimeException redisDown) {
-                LOG.warn("The {} tokens of message {} were not counted against {}'s quota: {}", tokens,
-                        turn.msgKey(), turn.follower().masked(), redisDown.getMessage());
+        if (tokens <= 0) {
+            return;
+        }
+        String day = today();
+        try {
+            usage.add(turn.follower(), day, tokens, usageKept);
+            if (accounts.of(turn.follower().account()).tokensPerDay() > 0) {
+                counts.spend(turn.follower(), day, turn.msgKey(), tokens, KEPT);
             }
+        } catch (RuntimeException redisDown) {
+            LOG.warn("The {} tokens of message {} were not counted for {}: {}", tokens, turn.msgKey(),
+                    turn.follower().masked(), redisDown.getMessage());
         }
     }
 
@@ -104,7 +116,7 @@ public class DailyQuotas {
     }
 
     /** Today in the quota's zone, as the day's keys name it (yyyyMMdd). */
-    String today() {
+    public String today() {
         return LocalDate.now(clock.withZone(zone)).format(DateTimeFormatter.BASIC_ISO_DATE);
     }
 }

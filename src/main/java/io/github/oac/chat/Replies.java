@@ -35,10 +35,12 @@ public class Replies {
         this.registry = registry;
     }
 
-    /** oac.model.tokens{type, account}: the tokens the model provider counted. */
-    private void countTokens(String account, String type, long tokens) {
-        Counter.builder("oac.model.tokens").tag("type", type).tag(Metrics.ACCOUNT, Metrics.named(account))
-                .description("Tokens the model provider counted, by type").register(registry).increment(tokens);
+    /** oac.model.tokens{kind, provider, model, account}: the tokens the model provider counted. */
+    private void countTokens(Turn turn, String kind, long tokens) {
+        Counter.builder("oac.model.tokens").tag("kind", kind).tag("provider", requests.providerOf(turn))
+                .tag("model", requests.modelOf(turn)).tag(Metrics.ACCOUNT, Metrics.named(turn.follower().account()))
+                .description("Tokens the model provider counted, by kind, provider and model").register(registry)
+                .increment(tokens);
     }
 
     /**
@@ -47,8 +49,8 @@ public class Replies {
      */
     public Object answered(Turn turn, ModelAnswer modelAnswer) {
         ModelAnswer timed = modelAnswer.took(modelWaits.end(turn));
-        countTokens(turn.follower().account(), "prompt", timed.promptTokens());
-        countTokens(turn.follower().account(), "completion", timed.completionTokens());
+        countTokens(turn, "prompt", timed.promptTokens());
+        countTokens(turn, "completion", timed.completionTokens());
         quotas.spent(turn, timed.tokens());
         String text = formatter.toPlainText(timed.text());
         if (requests.truncated(turn.message())) {

@@ -37,6 +37,7 @@ public record ChatProperties(
         Audit audit,
         Vision vision,
         Quota quota,
+        Usage usage,
         Map<String, Account> accounts) {
 
     public ChatProperties {
@@ -65,6 +66,10 @@ public record ChatProperties(
      * .tokens-per-day) replaces these.
      */
     public record Quota(int questionsPerDay, int tokensPerDay, String zone) {
+    }
+
+    /** retention: how long each follower's tokens of a day are kept (the console's top followers). */
+    public record Usage(java.time.Duration retention) {
     }
 
     /**

@@ -9,9 +9,12 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.component.seda.SedaEndpoint;
 import org.springframework.stereotype.Component;
 
+import io.github.oac.chat.DailyQuotas;
 import io.github.oac.config.Accounts;
 import io.github.oac.store.DeadLetters;
+import io.github.oac.store.UsageLedger;
 import io.github.oac.store.WaitingFollowers;
+import io.github.oac.wechat.Openids;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -29,21 +32,32 @@ public class ConsoleStats {
     /** Counters are totals since start; the page plots their change per second. */
     public record Stats(long at, Map<String, Double> callbacks, Map<String, Double> sends, Model model,
                         int inFlight, int queued, Long waitingFollowers, Long deadLetters, boolean breakerOpen,
-                        List<String> accounts, String account) {
+                        List<String> accounts, String account, List<TopFollower> topFollowers) {
+    }
+
+    /** One of the followers the model spent the most on today: their account, masked OpenID and tokens. */
+    public record TopFollower(String account, String follower, long tokens) {
     }
 
     /** calls and failed: attempts since start; p50/p99 in ms over the recent window, of successful calls. */
     public record Model(long calls, long failed, Double p50, Double p99) {
     }
 
+    /** Followers listed by tokens today. */
+    private static final int TOP = 10;
+
     private final MeterRegistry registry;
     private final CamelContext camel;
     private final WaitingFollowers waitingFollowers;
     private final DeadLetters deadLetters;
     private final Accounts accounts;
+    private final UsageLedger usage;
+    private final DailyQuotas quotas;
 
     public ConsoleStats(MeterRegistry registry, CamelContext camel, WaitingFollowers waitingFollowers,
-                        DeadLetters deadLetters, Accounts accounts) {
+                        DeadLetters deadLetters, Accounts accounts, UsageLedger usage, DailyQuotas quotas) {
+        this.usage = usage;
+        this.quotas = quotas;
         this.registry = registry;
         this.camel = camel;
         this.waitingFollowers = waitingFollowers;
@@ -78,7 +92,24 @@ public class ConsoleStats {
                 .anyMatch(breaker -> breaker.value() > 0);
         return new Stats(System.currentTimeMillis(), callbacks, sends, model(only), camel.getInflightRepository()
                 .size("chat-answer"), queued(), redisCount(true, only), redisCount(false, only), breakerOpen,
-                accounts.names(), only);
+                accounts.names(), only, topFollowers(only));
+    }
+
+    /** The ten followers the model spent the most on today, of the account or of all; empty when Redis is down. */
+    private List<TopFollower> topFollowers(String account) {
+        try {
+            String day = quotas.today();
+            List<TopFollower> top = new java.util.ArrayList<>();
+            for (String name : account == null ? accounts.names() : List.of(account)) {
+                for (UsageLedger.Spent spent : usage.top(name, day, TOP)) {
+                    top.add(new TopFollower(name, Openids.masked(spent.openid()), spent.tokens()));
+                }
+            }
+            top.sort(java.util.Comparator.comparingLong(TopFollower::tokens).reversed());
+            return top.size() > TOP ? top.subList(0, TOP) : top;
+        } catch (RuntimeException redisDown) {
+            return List.of();
+        }
     }
 
     /** The counters of that name: every account's, or the one's. */

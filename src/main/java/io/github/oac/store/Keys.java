@@ -210,6 +210,11 @@ public class Keys {
 
     // ---- the account's keys ----
 
+    /** What the model spent on each of the account's followers that day (yyyyMMdd): OpenIDs by tokens. */
+    public String usage(String day) {
+        return accountKeys() + "usage:" + day;
+    }
+
     /** Dead letters by message key (JSON). */
     public String deadLetters() {
         return accountKeys() + "dead";

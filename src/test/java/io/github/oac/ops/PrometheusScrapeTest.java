@@ -146,13 +146,14 @@ class PrometheusScrapeTest extends RouteTestSupport {
         String refused = newOpenid();
         stubs.stubFor(post(urlPathEqualTo(SEND)).withRequestBody(matchingJsonPath("$.touser", equalTo(refused)))
                 .willReturn(okJson("{\"errcode\":40003,\"errmsg\":\"invalid openid\"}")));
-        double tokensBefore = metrics.counter("oac.model.tokens", "type", "prompt", "account", "default").count();
+        double tokensBefore = metrics.find("oac.model.tokens").tags("kind", "prompt", "account", "default").counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
         postCallback(textMessage(newOpenid(), newMsgId(), "retried once"));
         awaitQuiet(Duration.ofSeconds(30));
         postCallback(textMessage(refused, newMsgId(), "refused by WeChat"));
         awaitQuiet(Duration.ofSeconds(30));
-        assertThat(metrics.counter("oac.model.tokens", "type", "prompt",
-                "account", "default").count() - tokensBefore).isEqualTo(24);
+        assertThat(metrics.find("oac.model.tokens").tags("kind", "prompt", "account", "default").counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum() - tokensBefore).isEqualTo(24);
     }
 
     private void startPrometheus() throws Exception {

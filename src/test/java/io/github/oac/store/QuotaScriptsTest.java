@@ -6,7 +6,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-/** The daily quota's scripts (quota-take, quota-spend), branch by branch. */
+/** The daily quota's scripts (quota-take, quota-spend) and the day's usage (usage-add), branch by branch. */
 class QuotaScriptsTest extends ScriptTestSupport {
 
     private static final String DAY = "t:quota:20261208";
@@ -42,5 +42,15 @@ class QuotaScriptsTest extends ScriptTestSupport {
         assertThat(spend("m2", 100)).as("the question that crossed the line was answered").isEqualTo(200);
         assertThat(take("m3", 0, 150)).isZero();
         assertThat(take("m3", 5, 0)).as("no token limit: questions only").isEqualTo(1);
+    }
+
+    @Test
+    void aFollowersTokensOfTheDayAddUpInTheirAccountsUsage() {
+        List<String> usage = List.of("t:usage:20261208");
+        assertThat(runForLong("usage-add", usage, "o1", "100", "604800000")).isEqualTo(100);
+        assertThat(runForLong("usage-add", usage, "o2", "30", "604800000")).isEqualTo(30);
+        assertThat(runForLong("usage-add", usage, "o1", "50", "604800000")).isEqualTo(150);
+        assertThat(redis.zrevrange("t:usage:20261208", 0, -1)).containsExactly("o1", "o2");
+        assertThat(redis.pttl("t:usage:20261208")).isBetween(1L, 604800000L);
     }
 }
