@@ -221,6 +221,12 @@ class SeveralAccountsTest extends AccountsTestSupport {
                 .as("no such letter in the default account").isEqualTo(HttpStatus.NOT_FOUND);
         assertThat(admin(HttpMethod.POST, "/admin/dead-letters/replay?account=nope").getBody())
                 .isEqualTo("{\"error\":\"no such account\"}");
+        ResponseEntity<String> stats = admin(HttpMethod.GET, "/admin/stats?account=nope%3Cx");
+        assertThat(stats.getStatusCode()).as("the console's figures of an unknown account")
+                .isEqualTo(HttpStatus.BAD_REQUEST);
+        assertThat(stats.getBody()).isEqualTo("{\"error\":\"no such account\"}");
+        assertThat(json.readTree(admin(HttpMethod.GET, "/admin/stats?account=shop").getBody()).path("account")
+                .asText()).isEqualTo("shop");
 
         stubs.stubFor(post(urlPathEqualTo(SEND)).withRequestBody(matchingJsonPath("$.touser", equalTo(customer)))
                 .atPriority(1).willReturn(okJson("{\"errcode\":0,\"errmsg\":\"ok\"}")));
