@@ -170,6 +170,24 @@
     $('top-empty').hidden = body.children.length > 0;
   }
 
+  // each model provider: its breaker, the turns waiting for its limits (every instance's), a Retry-After's pause
+  function renderProviders(providers) {
+    const body = $('providers');
+    body.replaceChildren();
+    for (const one of providers || []) {
+      const row = el('tr');
+      row.dataset.provider = one.name;
+      row.append(el('td', 'mono', one.name),
+        el('td', one.breakerOpen ? 'bad' : 'ok', one.breakerOpen ? 'OPEN' : 'closed'),
+        el('td', null, one.waiting == null ? '–' : one.waiting.toLocaleString()),
+        el('td', one.pausedFor > 0 ? 'bad' : null, one.pausedFor > 0 ? Math.ceil(one.pausedFor / 1000) + ' s' : '–'),
+        el('td', null, one.timed.toLocaleString()),
+        el('td', null, Math.round(one.meanWait) + ' ms'),
+        el('td', null, Math.round(one.longestWait) + ' ms'));
+      body.append(row);
+    }
+  }
+
   async function poll() {
     try {
       const stats = await call('GET', withAccount('/admin/stats', account));
@@ -177,6 +195,7 @@
       record(stats);
       render(stats);
       renderTop(stats.topFollowers);
+      renderProviders(stats.providers);
       setStatus('live · every ' + POLL_MS / 1000 + ' s', 'ok');
       if (previous && stats.deadLetters !== lastDeadCount) {
         lastDeadCount = stats.deadLetters;

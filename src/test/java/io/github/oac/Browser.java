@@ -80,7 +80,9 @@ public final class Browser implements AutoCloseable {
 
     /** Waits up to 20 s for the condition to give something other than null or false. */
     public <T> T until(Function<WebDriver, T> condition) {
-        return new WebDriverWait(driver, Duration.ofSeconds(20), Duration.ofMillis(100)).until(condition);
+        // a table the page re-renders between finding a row and looking at it: look again
+        return new WebDriverWait(driver, Duration.ofSeconds(20), Duration.ofMillis(100))
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(condition);
     }
 
     /** Saves a PNG under target/screenshots/, and also at {@code copyTo} when given (the README's pictures). */

@@ -81,6 +81,9 @@ class ConsoleBrowserTest extends AccountsTestSupport {
                 .replace("–", "0")) >= 13);
         browser.find(By.cssSelector("tr[data-id='" + msgId + "']"));
         assertThat(browser.find(By.id("tile-breaker")).getText()).isEqualTo("closed");
+        assertThat(browser.find(By.cssSelector("#providers tr[data-provider='default']")).getText())
+                .as("the provider: breaker closed, nobody waiting for its limits (none set), no pause")
+                .startsWith("default closed 0 –");
         String masked = io.github.oac.wechat.Openids.masked(spender);
         String top = browser.until(d -> {
             String first = d.findElement(By.id("top-followers")).getText();

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.oac.config.ChatProperties;
+import io.github.oac.store.Turn;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 
 /**
@@ -25,26 +26,59 @@ public class ModelFailures {
     private final List<String> apiKeys;
 
     private final boolean waitWhileOpen;
+    private final ModelLimits limits;
+    private final ChatRequests requests;
 
-    public ModelFailures(ObjectMapper json, ChatProperties properties, ModelProviders providers) {
+    public ModelFailures(ObjectMapper json, ChatProperties properties, ModelProviders providers, ModelLimits limits,
+                         ChatRequests requests) {
         this.json = json;
         this.apiKeys = providers.keys();
         this.waitWhileOpen = "wait".equalsIgnoreCase(properties.breaker().whenOpen());
+        this.limits = limits;
+        this.requests = requests;
     }
 
-    /** The breaker is open (no call was made) and the operator prefers waiting to apologising. */
+    /**
+     * The turn should wait for the model rather than be given up: the provider is over its limits or paused, it asked
+     * for a pause (429 or 503 with Retry-After), or its breaker is open and the operator prefers waiting to
+     * apologising.
+     */
     public boolean shouldWait(Exchange exchange) {
-        if (!waitWhileOpen) {
-            return false;
-        }
-        Throwable failure = exchange.getException() != null
-                ? exchange.getException() : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
-            if (cause instanceof CallNotPermittedException) {
+        for (Throwable cause = failure(exchange); cause != null; cause = next(cause)) {
+            if (cause instanceof ModelPausedException || RetryAfter.pauseOf(cause) != null
+                    || waitWhileOpen && cause instanceof CallNotPermittedException) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Throws the {@link ModelPausedException} that puts the turn back, saying how long it waits; a Retry-After pauses
+     * the turn's provider for every instance first.
+     */
+    public void waitInstead(Exchange exchange) {
+        for (Throwable cause = failure(exchange); cause != null; cause = next(cause)) {
+            if (cause instanceof ModelPausedException paused) {
+                throw paused;
+            }
+            Long retryAfter = RetryAfter.pauseOf(cause);
+            if (retryAfter != null) {
+                String provider = requests.providerOf(exchange.getVariable("turn", Turn.class));
+                throw new ModelPausedException("model provider " + provider + " asked for a pause",
+                        limits.pause(provider, retryAfter));
+            }
+        }
+        throw new ModelPausedException("the model's circuit breaker is open");
+    }
+
+    private static Throwable failure(Exchange exchange) {
+        return exchange.getException() != null
+                ? exchange.getException() : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+    }
+
+    private static Throwable next(Throwable cause) {
+        return cause.getCause() == cause ? null : cause.getCause();
     }
 
     public String describe(Exchange exchange) {

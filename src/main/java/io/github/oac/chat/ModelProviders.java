@@ -28,8 +28,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 @Component("modelProviders")
 public class ModelProviders implements CamelContextConfiguration {
 
-    /** One provider. apiKey: never logged. breaker: the bean name of its endpoint's circuit breaker. */
-    record Provider(String name, String baseUrl, String apiKey, String breaker) {
+    /**
+     * One provider. apiKey: never logged. breaker: the bean name of its endpoint's circuit breaker. id: what every
+     * instance calls it in Redis (its limits, chat/ModelLimits): a digest of its base URL and key, never the key.
+     */
+    record Provider(String name, String baseUrl, String apiKey, String breaker, String id) {
 
         @Override
         public String toString() {
@@ -62,7 +65,7 @@ public class ModelProviders implements CamelContextConfiguration {
                 // the default provider's URL as a placeholder: it may name the server's port (sandbox mode), known
                 // only once the server has started
                 providers.put(name, new Provider(name, Accounts.DEFAULT.equals(name)
-                        ? "{{chat.openai.base-url}}" : url, account.apiKey(), breaker));
+                        ? "{{chat.openai.base-url}}" : url, account.apiKey(), breaker, id(identity)));
                 return name;
             });
         });
@@ -71,6 +74,35 @@ public class ModelProviders implements CamelContextConfiguration {
     /** The provider of the account's questions. */
     public String of(String account) {
         return providerOfAccount.of(account);
+    }
+
+    /** Every provider's name. */
+    public java.util.Set<String> names() {
+        return java.util.Collections.unmodifiableSet(providers.keySet());
+    }
+
+    /** The provider's id in Redis, the same on every instance configured alike: 12 hex digits of SHA-256. */
+    public String idOf(String provider) {
+        Provider known = providers.get(provider);
+        if (known == null) {
+            throw new IllegalArgumentException("no model provider " + provider);
+        }
+        return known.id();
+    }
+
+    /** The bean name of the provider's circuit breaker. */
+    public String breakerOf(String provider) {
+        return providers.get(provider).breaker();
+    }
+
+    private static String id(List<String> urlAndKey) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(String.join("\n", urlAndKey).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 6);
+        } catch (java.security.NoSuchAlgorithmException impossible) {
+            throw new IllegalStateException(impossible);
+        }
     }
 
     /** Every provider's key, so that failures can be logged without them. */

@@ -23,10 +23,12 @@ public class Replies {
     private final ChatProperties.Replies texts;
     private final MeterRegistry registry;
     private final DailyQuotas quotas;
+    private final ModelLimits limits;
 
     public Replies(ChatRequests requests, AnswerFormatter formatter, Moderation moderation, ModelWaits modelWaits,
-                   MeterRegistry registry, ChatProperties properties, DailyQuotas quotas) {
+                   MeterRegistry registry, ChatProperties properties, DailyQuotas quotas, ModelLimits limits) {
         this.quotas = quotas;
+        this.limits = limits;
         this.requests = requests;
         this.formatter = formatter;
         this.moderation = moderation;
@@ -52,6 +54,7 @@ public class Replies {
         countTokens(turn, "prompt", timed.promptTokens());
         countTokens(turn, "completion", timed.completionTokens());
         quotas.spent(turn, timed.tokens());
+        limits.settle(turn, timed);
         String text = formatter.toPlainText(timed.text());
         if (requests.truncated(turn.message())) {
             text = texts.questionTruncated() + "\n\n" + text;

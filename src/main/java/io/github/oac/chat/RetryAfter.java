@@ -39,6 +39,26 @@ public class RetryAfter implements Processor {
         }
     }
 
+    /**
+     * A pause the provider asked for: a 429 or 503 whose Retry-After is more than nothing, in ms; null otherwise. Such a
+     * failure is not retried by this instance on its own (model-errors): the provider is paused for every instance.
+     */
+    static Long pauseOf(Throwable failure) {
+        if (failure instanceof HttpOperationFailedException failed
+                && (failed.getStatusCode() == 429 || failed.getStatusCode() == 503)) {
+            Long delay = delayMillis(failed.getResponseHeaders());
+            return delay != null && delay > 0 ? delay : null;
+        }
+        return null;
+    }
+
+    /** The model call failed with a pause the provider asked for (see {@link #pauseOf}). */
+    public boolean asksForPause(Exchange exchange) {
+        Exception caught = exchange.getException() != null
+                ? exchange.getException() : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        return pauseOf(caught) != null;
+    }
+
     /** Retry-After as delta-seconds or an HTTP date; null when absent or unreadable. */
     static Long delayMillis(Map<String, String> headers) {
         if (headers == null) {

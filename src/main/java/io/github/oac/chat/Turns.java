@@ -39,12 +39,15 @@ public class Turns {
     private final AnswerLog answerLog;
     private final AuditLog auditLog;
     private final DailyQuotas quotas;
+    private final ModelLimits limits;
+    private final LaterWakes laterWakes;
     /** The messages this instance's turns started and have not ended: token and MsgId. */
     private final Set<String> started = ConcurrentHashMap.newKeySet();
 
     public Turns(Inbox inbox, Wakes wakes, DeadLetters deadLetters, Commands commands, Replies replies,
                  Moderation moderation, ChatRequests requests, Photos photos, ModelWaits modelWaits,
-                 AnswerDelivery delivery, AnswerLog answerLog, AuditLog auditLog, DailyQuotas quotas) {
+                 AnswerDelivery delivery, AnswerLog answerLog, AuditLog auditLog, DailyQuotas quotas,
+                 ModelLimits limits, LaterWakes laterWakes) {
         this.inbox = inbox;
         this.wakes = wakes;
         this.deadLetters = deadLetters;
@@ -58,6 +61,8 @@ public class Turns {
         this.answerLog = answerLog;
         this.auditLog = auditLog;
         this.quotas = quotas;
+        this.limits = limits;
+        this.laterWakes = laterWakes;
     }
 
     /**
@@ -123,6 +128,7 @@ public class Turns {
      */
     public Turn next(Turn done, Reply reply) throws JsonProcessingException {
         modelWaits.end(done); // a question the moderation service blocked never reached the model
+        limits.forget(done);
         AnswerDelivery.Delivery delivered = delivery.finish(done);
         started.remove(done.token() + " " + done.msgKey());
         if (reply != Reply.ENDED) {
@@ -133,13 +139,21 @@ public class Turns {
         return inbox.next(done);
     }
 
-    /** The model is paused (breaker open, chat.breaker.when-open=wait): the message waits in the inbox for it. */
-    public void pause(Turn turn) {
+    /**
+     * The turn waits for the model (over its provider's limits, paused by a Retry-After, or its breaker open and
+     * chat.breaker.when-open=wait): the message waits in the inbox, the lease goes, and the follower is woken again
+     * when the wait is over (a wait not known: by the next recovery pass).
+     */
+    public void pause(Turn turn, Exception why) {
         if (turn != null) {
             modelWaits.end(turn);
+            limits.forget(turn);
             delivery.finish(turn);
             started.remove(turn.token() + " " + turn.msgKey());
             inbox.pause(turn);
+            if (why instanceof ModelPausedException paused && paused.waitMillis() > 0) {
+                laterWakes.wakeAfter(turn.follower(), paused.waitMillis());
+            }
         }
     }
 
@@ -153,6 +167,7 @@ public class Turns {
             return;
         }
         modelWaits.end(turn);
+        limits.forget(turn);
         AnswerDelivery.Delivery delivered = delivery.finish(turn);
         started.remove(turn.token() + " " + turn.msgKey());
         if (delivered != null && delivered.done()) {

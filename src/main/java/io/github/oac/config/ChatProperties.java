@@ -38,6 +38,7 @@ public record ChatProperties(
         Vision vision,
         Quota quota,
         Usage usage,
+        Model model,
         Map<String, Account> accounts) {
 
     public ChatProperties {
@@ -66,6 +67,18 @@ public record ChatProperties(
      * .tokens-per-day) replaces these.
      */
     public record Quota(int questionsPerDay, int tokensPerDay, String zone) {
+    }
+
+    /** The model providers as a shared resource: their limits. */
+    public record Model(Limits limits) {
+
+        /**
+         * Each provider's limits for its key, held for every instance together: requestsPerMinute and
+         * tokensPerMinute (0: none), burst (this long's share of each may go at once after a quiet spell), and
+         * longestPause, the most a provider's Retry-After pauses it.
+         */
+        public record Limits(int requestsPerMinute, int tokensPerMinute, Duration burst, Duration longestPause) {
+        }
     }
 
     /** retention: how long each follower's tokens of a day are kept (the console's top followers). */

@@ -10,8 +10,10 @@ import org.apache.camel.component.seda.SedaEndpoint;
 import org.springframework.stereotype.Component;
 
 import io.github.oac.chat.DailyQuotas;
+import io.github.oac.chat.ModelProviders;
 import io.github.oac.config.Accounts;
 import io.github.oac.store.DeadLetters;
+import io.github.oac.store.ProviderLimits;
 import io.github.oac.store.UsageLedger;
 import io.github.oac.store.WaitingFollowers;
 import io.github.oac.wechat.Openids;
@@ -32,7 +34,17 @@ public class ConsoleStats {
     /** Counters are totals since start; the page plots their change per second. */
     public record Stats(long at, Map<String, Double> callbacks, Map<String, Double> sends, Model model,
                         int inFlight, int queued, Long waitingFollowers, Long deadLetters, boolean breakerOpen,
-                        List<String> accounts, String account, List<TopFollower> topFollowers) {
+                        List<String> accounts, String account, List<TopFollower> topFollowers,
+                        List<Provider> providers) {
+    }
+
+    /**
+     * One model provider, shared by its accounts: its breaker, the turns waiting in its line (every instance's; null
+     * when Redis does not answer), how long a Retry-After still pauses it (ms, as this instance knows), and this
+     * instance's waits for it since start: turns timed, mean and longest wait (ms).
+     */
+    public record Provider(String name, boolean breakerOpen, Long waiting, long pausedFor, long timed,
+                           double meanWait, double longestWait) {
     }
 
     /** One of the followers the model spent the most on today: their account, masked OpenID and tokens. */
@@ -53,9 +65,14 @@ public class ConsoleStats {
     private final Accounts accounts;
     private final UsageLedger usage;
     private final DailyQuotas quotas;
+    private final ModelProviders providers;
+    private final ProviderLimits limits;
 
     public ConsoleStats(MeterRegistry registry, CamelContext camel, WaitingFollowers waitingFollowers,
-                        DeadLetters deadLetters, Accounts accounts, UsageLedger usage, DailyQuotas quotas) {
+                        DeadLetters deadLetters, Accounts accounts, UsageLedger usage, DailyQuotas quotas,
+                        ModelProviders providers, ProviderLimits limits) {
+        this.providers = providers;
+        this.limits = limits;
         this.usage = usage;
         this.quotas = quotas;
         this.registry = registry;
@@ -92,7 +109,30 @@ public class ConsoleStats {
                 .anyMatch(breaker -> breaker.value() > 0);
         return new Stats(System.currentTimeMillis(), callbacks, sends, model(only), camel.getInflightRepository()
                 .size("chat-answer"), queued(), redisCount(true, only), redisCount(false, only), breakerOpen,
-                accounts.names(), only, topFollowers(only));
+                accounts.names(), only, topFollowers(only), providers());
+    }
+
+    private List<Provider> providers() {
+        List<Provider> all = new java.util.ArrayList<>();
+        for (String name : providers.names()) {
+            boolean open = registry.find("oac.model.breaker.open").tag("provider", name).gauges().stream()
+                    .anyMatch(breaker -> breaker.value() > 0);
+            Long waiting;
+            long pausedFor;
+            try {
+                String id = providers.idOf(name);
+                waiting = limits.waiting(id);
+                pausedFor = Math.max(0, limits.pausedUntil(id) - System.currentTimeMillis());
+            } catch (RuntimeException redisDown) {
+                waiting = null;
+                pausedFor = 0;
+            }
+            Timer waits = registry.find("oac.model.limit.wait").tag("provider", name).timer();
+            all.add(new Provider(name, open, waiting, pausedFor, waits == null ? 0 : waits.count(),
+                    waits == null ? 0 : waits.mean(TimeUnit.MILLISECONDS),
+                    waits == null ? 0 : waits.max(TimeUnit.MILLISECONDS)));
+        }
+        return all;
     }
 
     /** The ten followers the model spent the most on today, of the account or of all; empty when Redis is down. */

@@ -240,6 +240,35 @@ public class Keys {
         return accountKeys() + "delivery";
     }
 
+    // ---- a model provider's keys: every instance's turns share them ----
+
+    /**
+     * A model provider's limits (chat/ModelLimits): what its buckets hold, when they were filled, a Retry-After's end.
+     * provider: its id, a digest of its base URL and key (never the key itself).
+     */
+    public String providerLimits(String provider) {
+        return providerKeys(provider) + "limits";
+    }
+
+    /** The turns waiting for the provider, by their message's arrival (ms). */
+    public String providerLine(String provider) {
+        return providerKeys(provider) + "line";
+    }
+
+    /** When each turn in the provider's line asks again, and when it first asked. */
+    public String providerTurns(String provider) {
+        return providerKeys(provider) + "turns";
+    }
+
+    /** Pub/sub channel: a provider was paused ("<provider> <ms>"), so every instance stops calling it at once. */
+    public String providerPausesChannel() {
+        return prefix + "model-pauses";
+    }
+
+    private String providerKeys(String provider) {
+        return prefix + "{model:" + provider + "}:";
+    }
+
     /** The access token of the account with this AppID. */
     public String token(String appId) {
         return prefix + "token:" + appId;

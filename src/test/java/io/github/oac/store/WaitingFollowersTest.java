@@ -53,7 +53,7 @@ class WaitingFollowersTest {
     private WaitingFollowers waitingFollowers(Duration fullSweep) {
         return new WaitingFollowers(redis, keys, new Accounts(), new ChatProperties(null, null, null, null, null, null, null, null,
                 null, null, null, new ChatProperties.Recovery(Duration.ofSeconds(10), Duration.ofHours(48), 5,
-                fullSweep), null, null, null, null, null, null, null, null, null, null, null, null));
+                fullSweep), null, null, null, null, null, null, null, null, null, null, null, null, null));
     }
 
     private static Follower follower(String openid) {

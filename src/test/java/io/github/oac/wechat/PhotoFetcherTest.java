@@ -18,7 +18,7 @@ class PhotoFetcherTest {
         ChatProperties.Vision vision = new ChatProperties.Vision(true, List.of(hosts), DataSize.ofMegabytes(10),
                 Duration.ofSeconds(1), "describe", Duration.ofMinutes(10), "");
         return new PhotoFetcher(new ChatProperties(null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, vision, null, null, null));
+                null, null, null, null, null, null, null, null, null, vision, null, null, null, null));
     }
 
     @Test
