@@ -70,7 +70,7 @@ class AccountProvidersTest extends AccountsTestSupport {
                         "oac_deliveries_total{account=\"mall\",path=\"push\"}",
                         "oac_answer_duration_seconds_count{account=\"mall\",path=\"push\"}",
                         "oac_wechat_sends_total{account=\"mall\",errcode=\"0\",path=\"push\"}",
-                        "oac_model_calls_seconds_count{account=\"mall\",outcome=\"ok\",status=\"200\"}",
+                        "oac_model_calls_seconds_count{account=\"mall\",outcome=\"ok\",provider=\"mall\",status=\"200\"}",
                         "oac_model_tokens_total{account=\"mall\",kind=\"prompt\",model=\"mall-model\",provider=\"mall\"}",
                         "oac_followers_waiting{account=\"mall\"}");
     }

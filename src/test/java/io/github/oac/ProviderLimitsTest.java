@@ -39,8 +39,17 @@ import io.micrometer.core.instrument.MeterRegistry;
         "chat.model.limits.burst=1s",
         "chat.rate-limit.per-minute=0",
         "chat.wechat.typing=false",
+        // an account answering in hybrid delivery: its callbacks wait for their answer, within WeChat's window
+        "chat.accounts.hybrid.token=" + ProviderLimitsTest.HYBRID_TOKEN,
+        "chat.accounts.hybrid.app-id=wxhybrid000000001",
+        "chat.accounts.hybrid.app-secret=hybrid-secret-never-logged",
+        "chat.accounts.hybrid.delivery=hybrid",
+        // its callbacks wait 1.5 s for their answer (4 s elsewhere): three questions ahead outlast that
+        "chat.delivery.passive-wait=1500ms",
 })
 class ProviderLimitsTest extends RouteTestSupport {
+
+    static final String HYBRID_TOKEN = "hybridtoken";
 
     /** What the stubbed provider says each call spent. */
     private static final String USAGE = ",\"usage\":{\"prompt_tokens\":15,\"completion_tokens\":5}}";
@@ -92,6 +101,29 @@ class ProviderLimitsTest extends RouteTestSupport {
                 .as("every call timed").isGreaterThanOrEqualTo(4);
         assertThat(meters.get("oac.model.limit.wait").tag("provider", "default").timer()
                 .max(java.util.concurrent.TimeUnit.MILLISECONDS)).as("the last one waited").isGreaterThan(2000);
+    }
+
+    @Test
+    void aHybridCallbackWhoseQuestionWaitsForTheLimitStillAnswersWithinWechatsWindowAndTheAnswerIsPushed() {
+        stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).willReturn(okJson(withUsage("worth the wait"))));
+        List<String> ahead = new ArrayList<>();
+        for (int i = 0; i < 3; i++) { // three questions ahead: about two seconds of the limit's one a second
+            String openid = newOpenid();
+            ahead.add(openid);
+            postCallback(textMessage(openid, newMsgId(), "ahead " + i));
+        }
+        String patient = newOpenid();
+        long asked = System.nanoTime();
+        org.springframework.http.ResponseEntity<String> reply = postTo("hybrid", HYBRID_TOKEN,
+                textMessage(patient, newMsgId(), "my turn later"));
+        long answeredIn = (System.nanoTime() - asked) / 1_000_000;
+
+        assertThat(reply.getStatusCode().value()).isEqualTo(200);
+        assertThat(answeredIn).as("WeChat waits 5 s for a callback").isLessThan(5000);
+        assertThat(passiveText(reply.getBody())).as("not ready in time: pushed later, nothing said now").isNull();
+        ahead.add(patient);
+        awaitAnswered(ahead, Duration.ofSeconds(30));
+        assertThat(textsSentTo(patient)).containsExactly("worth the wait");
     }
 
     @Test

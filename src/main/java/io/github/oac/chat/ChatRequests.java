@@ -79,6 +79,11 @@ public class ChatRequests {
                 : accounts.of(turn.follower().account()).model();
     }
 
+    /** The model a provider answered the turn with: a fallback's own, else the one the turn asked for. */
+    public String modelOf(Turn turn, String provider) {
+        return providers.modelOf(provider, modelOf(turn));
+    }
+
     /** The provider the turn's account asks (chat/ModelProviders). */
     public String providerOf(Turn turn) {
         return providers.of(turn.follower().account());

@@ -52,8 +52,9 @@ public class ModelBreakerSetup {
         breaker.getEventPublisher().onStateTransition(event -> {
             var transition = event.getStateTransition();
             if (transition.getToState() == CircuitBreaker.State.OPEN) {
-                LOG.error("The model server of provider {} keeps failing: circuit breaker OPEN, its followers get the "
-                        + "apology for {}", provider, settings.openDuration());
+                LOG.error("The model server of provider {} keeps failing: circuit breaker OPEN, no calls to it for {} "
+                        + "(its questions go to a fallback if there is one, else the apology or the wait: "
+                        + "chat.breaker.when-open)", provider, settings.openDuration());
             } else {
                 LOG.warn("Model circuit breaker of provider {}: {} -> {}", provider, transition.getFromState(),
                         transition.getToState());

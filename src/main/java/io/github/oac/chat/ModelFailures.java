@@ -54,6 +54,23 @@ public class ModelFailures {
     }
 
     /**
+     * The provider just asked failed, and the question goes to its fallback (when it has one: not "none") rather than to
+     * the apology: its retries are spent, its breaker is open, it refused the request; not when the question waits
+     * (over the limits, a Retry-After), which keeps it with its provider.
+     */
+    public boolean fallsBackTo(Exchange exchange, String fallback) {
+        if (fallback == null || fallback.isBlank() || ModelProviders.NO_FALLBACK.equals(fallback)) {
+            return false;
+        }
+        for (Throwable cause = failure(exchange); cause != null; cause = next(cause)) {
+            if (cause instanceof ModelPausedException || RetryAfter.pauseOf(cause) != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Throws the {@link ModelPausedException} that puts the turn back, saying how long it waits; a Retry-After pauses
      * the turn's provider for every instance first.
      */
@@ -64,7 +81,9 @@ public class ModelFailures {
             }
             Long retryAfter = RetryAfter.pauseOf(cause);
             if (retryAfter != null) {
-                String provider = requests.providerOf(exchange.getVariable("turn", Turn.class));
+                // the provider that answered so: the turn's own, or a fallback
+                String provider = exchange.getVariable("provider") instanceof String asked ? asked
+                        : requests.providerOf(exchange.getVariable("turn", Turn.class));
                 throw new ModelPausedException("model provider " + provider + " asked for a pause",
                         limits.pause(provider, retryAfter));
             }

@@ -45,12 +45,11 @@ public class ModelLimits {
     private static final long SPREAD_MILLIS = 500;
 
     /** What a permitted call took from its provider's tokens bucket, until the answer says what it spent. */
-    private record Taken(String provider, long tokens) {
+    private record Taken(String provider, ProviderLimits.Limits limits, long tokens) {
     }
 
     private final ProviderLimits store;
     private final ModelProviders providers;
-    private final ProviderLimits.Limits limits;
     private final long longestPause;
     private final MeterRegistry registry;
     /** Providers paused by a Retry-After, by id: until when (System.nanoTime). */
@@ -62,10 +61,6 @@ public class ModelLimits {
         this.store = store;
         this.providers = providers;
         ChatProperties.Model.Limits configured = properties.model() == null ? null : properties.model().limits();
-        this.limits = configured == null ? new ProviderLimits.Limits(0, 0, Duration.ofSeconds(2))
-                : new ProviderLimits.Limits(Math.max(0, configured.requestsPerMinute()),
-                        Math.max(0, configured.tokensPerMinute()),
-                        configured.burst() == null ? Duration.ofSeconds(2) : configured.burst());
         this.longestPause = configured == null || configured.longestPause() == null ? 60_000
                 : configured.longestPause().toMillis();
         this.registry = registry;
@@ -88,6 +83,7 @@ public class ModelLimits {
      */
     public void permit(String provider, Turn turn, ChatRequest request) {
         String id = providers.idOf(provider);
+        ProviderLimits.Limits limits = providers.limitsOf(provider);
         long paused = remaining(id);
         if (!limits.any()) {
             if (paused > 0) {
@@ -116,7 +112,7 @@ public class ModelLimits {
                 .register(registry)
                 .record(answer.millis(), TimeUnit.MILLISECONDS);
         if (limits.tokensPerMinute() > 0) {
-            taken.put(turn.token(), new Taken(id, estimate));
+            taken.put(turn.token(), new Taken(id, limits, estimate));
         }
     }
 
@@ -127,7 +123,7 @@ public class ModelLimits {
             return;
         }
         try {
-            store.settle(took.provider(), limits, took.tokens(), answer.tokens());
+            store.settle(took.provider(), took.limits(), took.tokens(), answer.tokens());
         } catch (RuntimeException redisDown) {
             LOG.warn("The tokens of message {} were not given back to the provider's limit: {}", turn.msgKey(),
                     redisDown.getMessage());

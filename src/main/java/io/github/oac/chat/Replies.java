@@ -38,9 +38,9 @@ public class Replies {
     }
 
     /** oac.model.tokens{kind, provider, model, account}: the tokens the model provider counted. */
-    private void countTokens(Turn turn, String kind, long tokens) {
-        Counter.builder("oac.model.tokens").tag("kind", kind).tag("provider", requests.providerOf(turn))
-                .tag("model", requests.modelOf(turn)).tag(Metrics.ACCOUNT, Metrics.named(turn.follower().account()))
+    private void countTokens(Turn turn, String provider, String kind, long tokens) {
+        Counter.builder("oac.model.tokens").tag("kind", kind).tag("provider", provider)
+                .tag("model", requests.modelOf(turn, provider)).tag(Metrics.ACCOUNT, Metrics.named(turn.follower().account()))
                 .description("Tokens the model provider counted, by kind, provider and model").register(registry)
                 .increment(tokens);
     }
@@ -49,10 +49,11 @@ public class Replies {
      * The model's answer: Markdown to plain text, remembered as the model wrote it; the Reply, the blocked-answer
      * reply when it holds a listed word, or a ModerationCheck when the moderation service must see it first.
      */
-    public Object answered(Turn turn, ModelAnswer modelAnswer) {
+    public Object answered(Turn turn, ModelAnswer modelAnswer, String provider) {
         ModelAnswer timed = modelAnswer.took(modelWaits.end(turn));
-        countTokens(turn, "prompt", timed.promptTokens());
-        countTokens(turn, "completion", timed.completionTokens());
+        String answeredBy = provider == null ? requests.providerOf(turn) : provider;
+        countTokens(turn, answeredBy, "prompt", timed.promptTokens());
+        countTokens(turn, answeredBy, "completion", timed.completionTokens());
         quotas.spent(turn, timed.tokens());
         limits.settle(turn, timed);
         String text = formatter.toPlainText(timed.text());

@@ -69,8 +69,28 @@ public record ChatProperties(
     public record Quota(int questionsPerDay, int tokensPerDay, String zone) {
     }
 
-    /** The model providers as a shared resource: their limits. */
-    public record Model(Limits limits) {
+    /**
+     * The model providers as a shared resource: their limits, and the fallbacks asked in turn when a provider's retries
+     * are spent or its breaker is open.
+     */
+    public record Model(Limits limits, List<Fallback> fallbacks) {
+
+        public Model {
+            fallbacks = fallbacks == null ? List.of() : List.copyOf(fallbacks);
+        }
+
+        /**
+         * A fallback provider: any OpenAI-compatible endpoint (baseUrl, apiKey) and the model asked there (empty: the
+         * account's); requestsPerMinute and tokensPerMinute its own limits (empty: chat.model.limits.*).
+         */
+        public record Fallback(String baseUrl, String apiKey, String model, Integer requestsPerMinute,
+                               Integer tokensPerMinute) {
+
+            @Override
+            public String toString() {
+                return "fallback at " + baseUrl; // never its key
+            }
+        }
 
         /**
          * Each provider's limits for its key, held for every instance together: requestsPerMinute and

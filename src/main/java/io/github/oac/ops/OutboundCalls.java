@@ -70,6 +70,7 @@ public class OutboundCalls extends EventNotifierSupport {
                     .description("Model call attempts (each retry is one), by outcome and HTTP status")
                     .tag("outcome", exchange.getException() == null ? "ok" : "failed")
                     .tag("status", status)
+                    .tag("provider", exchange.getVariable("provider") instanceof String p ? p : "default")
                     .tag(Metrics.ACCOUNT, account(exchange))
                     .publishPercentiles(0.5, 0.99)
                     .publishPercentileHistogram()

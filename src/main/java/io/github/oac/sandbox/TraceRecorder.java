@@ -61,7 +61,8 @@ public class TraceRecorder extends EventNotifierSupport {
                 && sent.getEndpoint().getEndpointUri().contains("/chat/completions")) {
             Exchange exchange = sent.getExchange();
             if (exchange.getVariable("follower") instanceof Follower follower) {
-                chats.traced(follower.openid(), "model", "attempt " + attempt(exchange) + " → " + result(exchange) + " in "
+                chats.traced(follower.openid(), "model", (exchange.getVariable("provider") instanceof String p
+                        ? p + ": " : "") + "attempt " + attempt(exchange) + " → " + result(exchange) + " in "
                         + sent.getTimeTaken() + " ms");
             }
         }

@@ -73,8 +73,20 @@ class ProviderLimitsIT {
         env.put("CHAT_MODEL_LIMITS_BURST", "2s");
         env.put("CHAT_RATE_LIMIT_PER_MINUTE", "0");
         env.put("CHAT_WECHAT_TYPING", "false");
-        a = ServiceProcess.start("limits-a", env);
-        b = ServiceProcess.start("limits-b", env);
+        // both at once: each start waits for its process's health
+        java.util.concurrent.CompletableFuture<ServiceProcess> second = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> {
+                    try {
+                        return ServiceProcess.start("limits-b", env);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+        try {
+            a = ServiceProcess.start("limits-a", env);
+        } finally {
+            b = second.join(); // stopped after the tests, whatever became of the first
+        }
     }
 
     @AfterAll
@@ -99,6 +111,14 @@ class ProviderLimitsIT {
     @Order(1)
     void threeHundredQuestionsToTwoInstancesReachTheModelWithinTheSharedLimitAndAreAllAnsweredOnce() throws Exception {
         answerNamingTheQuestion();
+        // each instance's connections to the model opened, then a quiet spell: the bucket is full again
+        String warm = "owarm" + ThreadLocalRandom.current().nextInt(1_000_000);
+        for (ServiceProcess service : List.of(a, b, a, b)) {
+            deliver(service, text(warm, newMsgId(), "warming up"), signedQuery(TOKEN));
+        }
+        awaitTrue(Duration.ofSeconds(30), () -> sends().size() >= 4);
+        Thread.sleep(3000);
+        stubs.resetRequests();
         Map<String, String> questionOf = new HashMap<>(); // MsgId -> question
         List<String[]> messages = new ArrayList<>(); // openid, MsgId
         String run = Integer.toString(ThreadLocalRandom.current().nextInt(1_000_000));

@@ -73,8 +73,8 @@ class SandboxTest extends SandboxTestSupport {
         await(() -> accountTexts(openid));
         List<String> model = details(openid, "model");
         assertThat(model).hasSize(2);
-        assertThat(model.get(0)).startsWith("attempt 1 → HTTP 503");
-        assertThat(model.get(1)).startsWith("attempt 2 → HTTP 200");
+        assertThat(model.get(0)).as("which provider was asked, and how it went").startsWith("default: attempt 1 → HTTP 503");
+        assertThat(model.get(1)).startsWith("default: attempt 2 → HTTP 200");
     }
 
     @Test
