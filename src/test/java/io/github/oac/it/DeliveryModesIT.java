@@ -96,8 +96,8 @@ class DeliveryModesIT {
         String openid = "ooverlap" + ThreadLocalRandom.current().nextInt(1_000_000);
         String xml = text(openid, newMsgId(), "asked on both");
         String query = signedQuery(TOKEN);
-        try (ServiceProcess a = ServiceProcess.start("overlap-a", env("passive"));
-             ServiceProcess b = ServiceProcess.start("overlap-b", env("passive"))) {
+        List<ServiceProcess> pair = ServiceProcess.startTwo("overlap-a", "overlap-b", env("passive"));
+        try (ServiceProcess a = pair.get(0); ServiceProcess b = pair.get(1)) {
             CompletableFuture<String> onA = CompletableFuture.supplyAsync(() -> deliverQuietly(a, xml, query));
             Thread.sleep(1000); // WeChat's next delivery lands on the other instance while the first still waits
             CompletableFuture<String> onB = CompletableFuture.supplyAsync(() -> deliverQuietly(b, xml, query));
@@ -117,8 +117,8 @@ class DeliveryModesIT {
         String openid = "ohybrid" + ThreadLocalRandom.current().nextInt(1_000_000);
         String xml = text(openid, newMsgId(), "slow on both");
         String query = signedQuery(TOKEN);
-        try (ServiceProcess a = ServiceProcess.start("hybrid-a", env("hybrid"));
-             ServiceProcess b = ServiceProcess.start("hybrid-b", env("hybrid"))) {
+        List<ServiceProcess> pair = ServiceProcess.startTwo("hybrid-a", "hybrid-b", env("hybrid"));
+        try (ServiceProcess a = pair.get(0); ServiceProcess b = pair.get(1)) {
             CompletableFuture<String> onA = CompletableFuture.supplyAsync(() -> deliverQuietly(a, xml, query));
             Thread.sleep(1000);
             CompletableFuture<String> onB = CompletableFuture.supplyAsync(() -> deliverQuietly(b, xml, query));

@@ -130,8 +130,9 @@ class FailoverFaultIT {
                 + "\"assistant\",\"content\":\"answer to {{jsonPath request.body '$.messages[-1].content'}}\"}}]}")
                 .withTransformers("response-template")));
 
-        try (ServiceProcess a = ServiceProcess.start(topology.toLowerCase() + "-a", env(redisSettings));
-             ServiceProcess b = ServiceProcess.start(topology.toLowerCase() + "-b", env(redisSettings))) {
+        List<ServiceProcess> pair = ServiceProcess.startTwo(topology.toLowerCase() + "-a",
+                topology.toLowerCase() + "-b", env(redisSettings));
+        try (ServiceProcess a = pair.get(0); ServiceProcess b = pair.get(1)) {
             faults.on(true);
             Map<String, List<String>> asked = new LinkedHashMap<>();
             Map<String, String> outcomes = new ConcurrentHashMap<>();

@@ -73,20 +73,9 @@ class ProviderLimitsIT {
         env.put("CHAT_MODEL_LIMITS_BURST", "2s");
         env.put("CHAT_RATE_LIMIT_PER_MINUTE", "0");
         env.put("CHAT_WECHAT_TYPING", "false");
-        // both at once: each start waits for its process's health
-        java.util.concurrent.CompletableFuture<ServiceProcess> second = java.util.concurrent.CompletableFuture
-                .supplyAsync(() -> {
-                    try {
-                        return ServiceProcess.start("limits-b", env);
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
-        try {
-            a = ServiceProcess.start("limits-a", env);
-        } finally {
-            b = second.join(); // stopped after the tests, whatever became of the first
-        }
+        List<ServiceProcess> both = ServiceProcess.startTwo("limits-a", "limits-b", env);
+        a = both.get(0);
+        b = both.get(1);
     }
 
     @AfterAll

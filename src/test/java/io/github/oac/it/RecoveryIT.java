@@ -175,8 +175,8 @@ class RecoveryIT {
         stubs.stubFor(post(urlPathEqualTo(COMPLETIONS)).willReturn(okJson("{\"choices\":[{\"message\":{\"role\":"
                 + "\"assistant\",\"content\":\"answer to {{jsonPath request.body '$.messages[-1].content'}}\"}}]}")
                 .withTransformers("response-template")));
-        try (ServiceProcess a = ServiceProcess.start("pair-a", env());
-             ServiceProcess b = ServiceProcess.start("pair-b", env())) {
+        List<ServiceProcess> pair = ServiceProcess.startTwo("pair-a", "pair-b", env());
+        try (ServiceProcess a = pair.get(0); ServiceProcess b = pair.get(1)) {
             // the same MsgId reaching both instances at once (WeChat's retry landing on the other one)
             String twin = "otwin" + ThreadLocalRandom.current().nextInt(1_000_000);
             String msgId = newMsgId();

@@ -38,6 +38,38 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /**
+     * Two instances of this build with the same settings, started at once (each start waits for its own health, and
+     * mostly waits): the first named first. Should one not start, the other is stopped.
+     */
+    static List<ServiceProcess> startTwo(String first, String second, Map<String, String> env) throws Exception {
+        java.util.concurrent.CompletableFuture<ServiceProcess> other = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> {
+                    try {
+                        return start(second, env);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("the service " + second + " did not start", e);
+                    }
+                });
+        ServiceProcess one;
+        try {
+            one = start(first, env);
+        } catch (Exception e) {
+            try {
+                other.join().close();
+            } catch (RuntimeException alsoFailed) {
+                e.addSuppressed(alsoFailed);
+            }
+            throw e;
+        }
+        try {
+            return List.of(one, other.join());
+        } catch (RuntimeException e) {
+            one.close();
+            throw e;
+        }
+    }
+
+    /**
      * The jar itself, as the Docker image runs it (its nested jars take twice as long to start as the extracted
      * layout the other tests run), on the JDK in javaHome, with this much heap at most (-Xmx).
      */

@@ -78,9 +78,9 @@ class TokenRefreshIT {
                         + "not latest\"}")));
         stubs.stubFor(post(urlPathEqualTo("/v1/chat/completions")).willReturn(okJson(
                 "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"answered\"}}]}")));
+        List<ServiceProcess> pair = ServiceProcess.startTwo("token-a", "token-b", env());
         try (Jedis redis = new Jedis("127.0.0.1", redisServer.port());
-             ServiceProcess a = ServiceProcess.start("token-a", env());
-             ServiceProcess b = ServiceProcess.start("token-b", env())) {
+             ServiceProcess a = pair.get(0); ServiceProcess b = pair.get(1)) {
             // what an earlier run left: a token WeChat has since replaced
             redis.setex("oac:token:" + APP_ID, 3600, "OLD_TOKEN");
 
