@@ -28,15 +28,6 @@ public class ModelBreakerSetup {
         return breaker(io.github.oac.config.Accounts.DEFAULT, properties.breaker(), metrics);
     }
 
-    private static boolean isPause(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
-            if (cause instanceof ModelPausedException || RetryAfter.pauseOf(cause) != null) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** The breaker of one provider's endpoint, named for the provider (default, or the account that set it). */
     static CircuitBreaker breaker(String provider, ChatProperties.Breaker settings, MeterRegistry metrics) {
         CircuitBreaker breaker = CircuitBreaker.of("model-" + provider, CircuitBreakerConfig.custom()
@@ -47,7 +38,7 @@ public class ModelBreakerSetup {
                 .permittedNumberOfCallsInHalfOpenState(settings.trialCalls())
                 .automaticTransitionFromOpenToHalfOpenEnabled(true)
                 // a provider that asked for a pause (Retry-After) is not failing: its limits hold it, not the breaker
-                .ignoreException(ModelBreakerSetup::isPause)
+                .ignoreException(ModelFailures::isWait)
                 .build());
         breaker.getEventPublisher().onStateTransition(event -> {
             var transition = event.getStateTransition();

@@ -44,9 +44,25 @@ public class ModelFailures {
      * apologising.
      */
     public boolean shouldWait(Exchange exchange) {
-        for (Throwable cause = failure(exchange); cause != null; cause = next(cause)) {
-            if (cause instanceof ModelPausedException || RetryAfter.pauseOf(cause) != null
-                    || waitWhileOpen && cause instanceof CallNotPermittedException) {
+        Throwable failure = failure(exchange);
+        if (isWait(failure)) {
+            return true;
+        }
+        for (Throwable cause = failure; waitWhileOpen && cause != null; cause = next(cause)) {
+            if (cause instanceof CallNotPermittedException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The failure is a wait, not the provider failing: over its limits or paused (ModelPausedException), or its
+     * 429/503 asked for a pause (Retry-After). Its breaker counts none, and no fallback is asked.
+     */
+    static boolean isWait(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = next(cause)) {
+            if (cause instanceof ModelPausedException || RetryAfter.pauseOf(cause) != null) {
                 return true;
             }
         }
@@ -62,12 +78,7 @@ public class ModelFailures {
         if (fallback == null || fallback.isBlank() || ModelProviders.NO_FALLBACK.equals(fallback)) {
             return false;
         }
-        for (Throwable cause = failure(exchange); cause != null; cause = next(cause)) {
-            if (cause instanceof ModelPausedException || RetryAfter.pauseOf(cause) != null) {
-                return false;
-            }
-        }
-        return true;
+        return !isWait(failure(exchange));
     }
 
     /**
